@@ -1,0 +1,61 @@
+/** Constants shared by core, worker and UI. One place, so defaults are documented once. */
+
+/** Name of the last conv layer of the tiny model: the default CAM target layer. */
+export const TARGET_LAYER = 'cam_target';
+
+/** Model output is quality / SCORE_SCALE; the UI shows scores on 0–100. */
+export const SCORE_SCALE = 100;
+
+/** Side of the square working grid every mask is stored at (normalised image coordinates). */
+export const MASK_SIZE = 128;
+
+/** Small constant in normalisations and CAM weight formulas. */
+export const EPS = 1e-7;
+
+export type CamLossType = 'mse' | 'outside' | 'bce';
+export type OptimizerType = 'adam' | 'sgd';
+
+export interface TrainSettings {
+  /** Side of the square model input, in pixels. */
+  inputSize: number;
+  /** Steps of the quality-only baseline training (lambda = 0) before steering. */
+  baselineSteps: number;
+  /** Steps of steering (task loss + lambda x CAM loss). */
+  steerSteps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Weight of the CAM loss against the task loss. */
+  lambda: number;
+  optimizer: OptimizerType;
+  camLoss: CamLossType;
+  /** Detach GradCAM's alpha from the graph (the method). Off gives the second-order variant. */
+  detachAlpha: boolean;
+  /** Emit losses and heatmaps every this many steps (readback is throttled). */
+  emitEvery: number;
+  seed: number;
+}
+
+export const DEFAULT_SETTINGS: TrainSettings = {
+  inputSize: 64,
+  baselineSteps: 120,
+  steerSteps: 60,
+  batchSize: 8,
+  learningRate: 2e-3,
+  lambda: 2,
+  optimizer: 'adam',
+  camLoss: 'mse',
+  detachAlpha: true,
+  emitEvery: 5,
+  seed: 7,
+};
+
+/** Bounds the UI and the worker both enforce on settings. */
+export const SETTING_LIMITS = {
+  inputSize: { min: 32, max: 224 },
+  baselineSteps: { min: 0, max: 5000 },
+  steerSteps: { min: 1, max: 5000 },
+  batchSize: { min: 1, max: 64 },
+  learningRate: { min: 1e-6, max: 10 },
+  lambda: { min: 0, max: 1000 },
+  emitEvery: { min: 1, max: 1000 },
+} as const;

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TARGET_LAYER } from './config';
+import { makeBatch } from './batch';
+import type { Sample } from './dataset';
+import { presetMask, resizeMask } from './mask';
+import { buildTinyModel } from './model';
+import { relativeError, useCpuBackend } from './testUtil';
+import { Trainer, type TrainerOptions } from './trainer';
+
+beforeAll(useCpuBackend);
+
+const SIZE = 16;
+const GRID = SIZE / 4;
+
+function batch() {
+  const samples: Sample[] = [0, 1, 2, 3].map((i) => ({
+    refId: i < 2 ? 'a' : 'b',
+    distortion: null,
+    level: 0,
+    image: tf.randomUniform([SIZE, SIZE, 3], 0, 1, 'float32', 11 + i) as tf.Tensor3D,
+    score: 20 * i + 10,
+  }));
+  const grid = resizeMask(presetMask('corners'), GRID, GRID).data;
+  return makeBatch(samples, [0, 1, 2, 3], new Map([['a', grid]]), { h: GRID, w: GRID });
+}
+
+const base: TrainerOptions = {
+  layerName: TARGET_LAYER,
+  learningRate: 1e-3,
+  optimizer: 'adam',
+  lambda: 1,
+  camLoss: 'mse',
+  detachAlpha: true,
+};
+
+function grads(opts: Partial<TrainerOptions>) {
+  const model = buildTinyModel(SIZE, 5);
+  const t = new Trainer(model, { ...base, ...opts });
+  const out = t.gradients(batch());
+  const byLayer = Object.fromEntries(
+    model.trainableWeights.map((w) => [w.originalName, out.grads[(w.read() as tf.Variable).name]]),
+  );
+  return { loss: out.loss.dataSync()[0], byLayer };
+}
+
+describe('differentiable GradCAM', () => {
+  it('one pass gives the same loss and weight gradients as the two-pass reference', () => {
+    const one = grads({ twoPass: false });
+    const two = grads({ twoPass: true });
+    expect(Math.abs(one.loss - two.loss) / Math.abs(two.loss)).toBeLessThan(1e-4);
+    expect(Object.keys(one.byLayer).length).toBe(8);
+    for (const [name, g] of Object.entries(one.byLayer)) {
+      expect(relativeError(g, two.byLayer[name]), name).toBeLessThan(1e-4);
+    }
+  });
+
+  it('detaching alpha changes the gradient (the attached variant has second-order terms)', () => {
+    const detached = grads({ detachAlpha: true });
+    const attached = grads({ detachAlpha: false });
+    expect(Math.abs(detached.loss - attached.loss)).toBeLessThan(1e-6);
+    const diffs = Object.entries(detached.byLayer).map(([n, g]) => relativeError(g, attached.byLayer[n]));
+    expect(Math.max(...diffs)).toBeGreaterThan(1e-3);
+  });
+
+  it('the CAM loss has a gradient on the backbone (lambda > 0 changes conv gradients)', () => {
+    const withCam = grads({ lambda: 1 });
+    const without = grads({ lambda: 0 });
+    expect(relativeError(withCam.byLayer['conv1/kernel'], without.byLayer['conv1/kernel'])).toBeGreaterThan(1e-3);
+  });
+
+  it('keeps the tensor count flat across training steps', async () => {
+    const model = buildTinyModel(SIZE, 1);
+    const trainer = new Trainer(model, base);
+    const b = batch();
+    const counts: number[] = [];
+    for (let i = 1; i <= 10; i++) {
+      const losses = trainer.step(b);
+      if (i % 5 === 0) await losses.data();
+      losses.dispose();
+      counts.push(tf.memory().numTensors);
+    }
+    expect(counts[9]).toBe(counts[1]);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+  });
+
+  it('steering toward corners raises GradCAM energy in the corners', async () => {
+    const { computeCam } = await import('./cam');
+    const { heatmapAtMaskSize, energyInMask } = await import('./alignment');
+    const model = buildTinyModel(SIZE, 2);
+    const trainer = new Trainer(model, { ...base, lambda: 5, learningRate: 3e-3 });
+    const b = batch();
+    const mask = presetMask('corners', 0.25, 16);
+    const energy = () =>
+      tf.tidy(() => {
+        const { map } = computeCam(trainer.split, b.x.slice([0], [1]) as tf.Tensor4D, 'gradcam');
+        return energyInMask(heatmapAtMaskSize(map.dataSync(), GRID, GRID, 16, 16), mask.data);
+      });
+    const before = energy();
+    for (let i = 0; i < 60; i++) trainer.step(b).dispose();
+    expect(energy()).toBeGreaterThan(before + 0.1);
+  });
+});

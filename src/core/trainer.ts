@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CamLossType, OptimizerType } from './config';
+import { gradCamAlpha } from './cam';
+import { splitModel, type SplitModel } from './graph';
+import { steeringLoss, type SteerBatch } from './loss';
+
+export interface TrainerOptions {
+  layerName: string;
+  learningRate: number;
+  optimizer: OptimizerType;
+  lambda: number;
+  camLoss: CamLossType;
+  detachAlpha: boolean;
+  /** Use the two-pass reference (alpha from a separate forward). For tests and benchmarks. */
+  twoPass?: boolean;
+}
+
+/** Losses of one step, as a [3] tensor (total, task, cam) the caller reads or disposes. */
+export type StepResult = tf.Tensor1D;
+
+/**
+ * Owns the optimizer and runs training steps on a model. Every step is tidy: after
+ * `step()` the only new tensor is the returned loss vector (and the optimizer's slots,
+ * created once on the first step).
+ */
+export class Trainer {
+  readonly split: SplitModel;
+  private readonly optimizer: tf.Optimizer;
+  private readonly vars: tf.Variable[];
+
+  constructor(
+    readonly model: tf.LayersModel,
+    private opts: TrainerOptions,
+  ) {
+    this.split = splitModel(model, opts.layerName);
+    this.optimizer =
+      opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.momentum(opts.learningRate, 0.9);
+    this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  setLambda(lambda: number): void {
+    this.opts = { ...this.opts, lambda };
+  }
+
+  get lambda(): number {
+    return this.opts.lambda;
+  }
+
+  /** One optimisation step. Returns [total, task, cam] losses; the caller disposes it. */
+  step(batch: SteerBatch): StepResult {
+    return tf.tidy(() => {
+      const alpha = this.opts.twoPass ? gradCamAlpha(this.split, batch.x) : undefined;
+      let parts: tf.Tensor1D | undefined;
+      const { grads } = tf.variableGrads(() => {
+        const l = steeringLoss(this.split, batch, { ...this.opts, alpha });
+        parts = tf.keep(tf.stack([l.total, l.task, l.cam]) as tf.Tensor1D);
+        return l.total;
+      }, this.vars);
+      this.optimizer.applyGradients(grads);
+      tf.dispose(grads);
+      return parts!;
+    });
+  }
+
+  /** Loss and weight gradients without applying them (tests compare one- and two-pass). */
+  gradients(batch: SteerBatch): { loss: tf.Scalar; grads: tf.NamedTensorMap } {
+    return tf.tidy(() => {
+      const alpha = this.opts.twoPass ? gradCamAlpha(this.split, batch.x) : undefined;
+      const { value, grads } = tf.variableGrads(
+        () => steeringLoss(this.split, batch, { ...this.opts, alpha }).total,
+        this.vars,
+      );
+      return { loss: value, grads };
+    });
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}

@@ -1,0 +1,42 @@
+import { expect, type Page, type Request } from '@playwright/test';
+
+/** Page object for the CamSteer main view. */
+export class AppPage {
+  readonly offOrigin: string[] = [];
+
+  constructor(readonly page: Page) {
+    page.on('request', (req: Request) => {
+      const url = new URL(req.url());
+      if (['data:', 'blob:'].includes(url.protocol)) return;
+      if (url.origin !== new URL(page.url() === 'about:blank' ? req.url() : page.url()).origin) this.offOrigin.push(req.url());
+    });
+  }
+
+  async open(backend: string): Promise<void> {
+    await this.page.goto(`/?backend=${backend}`);
+    await expect(this.page.getByTestId('backend-badge')).toHaveAttribute('data-backend', backend, { timeout: 60_000 });
+    await expect(this.page.getByTestId('photo-astronaut')).toBeVisible();
+  }
+
+  async setNumber(key: string, value: number): Promise<void> {
+    await this.page.getByTestId(`setting-${key}`).fill(String(value));
+  }
+
+  async tinySettings(s: Record<string, number>): Promise<void> {
+    for (const [k, v] of Object.entries(s)) await this.setNumber(k, v);
+  }
+
+  async fineTune(): Promise<void> {
+    await expect(this.page.getByTestId('train-button')).toBeEnabled({ timeout: 60_000 });
+    await this.page.getByTestId('train-button').click();
+  }
+
+  async waitDone(timeout = 6 * 60_000): Promise<void> {
+    await expect(this.page.getByTestId('run-done')).toBeVisible({ timeout });
+  }
+
+  async energy(which: 'before' | 'after'): Promise<number> {
+    const v = await this.page.getByTestId(`energy-${which}`).getAttribute('data-value');
+    return Number(v);
+  }
+}

@@ -1,0 +1,128 @@
+import { SETTING_LIMITS, type TrainSettings } from '../core/config';
+import { assertSteerable } from '../core/mask';
+import type { BackendChoice, FromWorker, ImagePayload, ToWorker } from '../protocol/messages';
+import { useStore, type PhotoEntry } from '../state/store';
+
+/** Largest side an image is sent to the worker at; the model input is far smaller. */
+const MAX_WORKER_SIDE = 1024;
+
+/**
+ * The one place the UI talks to the training worker. Created once; replies are routed
+ * into the store. Commands are plain methods.
+ */
+class WorkerClient {
+  private worker: Worker | null = null;
+
+  private get store() {
+    return useStore.getState();
+  }
+
+  start(backend: BackendChoice): void {
+    this.worker?.terminate();
+    const worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'camsteer-training' });
+    worker.onmessage = (ev: MessageEvent<FromWorker>) => this.route(ev.data);
+    worker.onerror = (ev) => {
+      ev.preventDefault();
+      this.store.setError({ code: 'worker', message: `The training worker crashed: ${ev.message || 'unknown error'}` });
+      this.store.setStage('failed', 'Worker crashed');
+      if (this.store.running) this.store.finishRun({ stopped: true, steps: this.store.step, seconds: 0 });
+    };
+    this.worker = worker;
+    this.store.setStage('checking', 'Starting the training worker');
+    this.send({ type: 'init', backend });
+  }
+
+  private send(msg: ToWorker, transfer: Transferable[] = []): void {
+    if (!this.worker) throw new Error('The training worker is not running');
+    this.worker.postMessage(msg, transfer);
+  }
+
+  async setImages(photos: PhotoEntry[]): Promise<void> {
+    const images: ImagePayload[] = await Promise.all(
+      photos.map(async (p) => ({ id: p.id, name: p.name, bitmap: await decodeForWorker(p.url) })),
+    );
+    this.send({ type: 'setImages', images }, images.map((i) => i.bitmap));
+  }
+
+  train(): void {
+    const s = this.store;
+    if (!s.selectedId) return s.setError({ code: 'input', message: 'Pick a photo first.' });
+    try {
+      assertSteerable(s.mask);
+    } catch (e) {
+      return s.setError({ code: 'empty-mask', message: (e as Error).message });
+    }
+    const settings = clampSettings(s.settings);
+    s.startRun();
+    this.send({ type: 'train', settings, targetImageId: s.selectedId, mask: s.mask });
+  }
+
+  pause(): void {
+    this.send({ type: 'pause' });
+  }
+  resume(): void {
+    this.send({ type: 'resume' });
+  }
+  stop(): void {
+    this.send({ type: 'stop' });
+  }
+
+  private route(msg: FromWorker): void {
+    const s = this.store;
+    switch (msg.type) {
+      case 'lifecycle':
+        s.setStage(msg.stage, msg.message);
+        return;
+      case 'backend':
+        s.setBackend(msg.info);
+        return;
+      case 'imagesLoaded':
+        return;
+      case 'progress':
+        s.setProgress(msg);
+        return;
+      case 'heatmap':
+        s.setFrame(msg.frame);
+        return;
+      case 'paused':
+        s.setPaused(msg.paused);
+        return;
+      case 'done':
+        s.finishRun({ stopped: msg.stopped, steps: msg.steps, seconds: msg.seconds });
+        return;
+      case 'error':
+        s.setError({ code: msg.code, message: msg.message });
+        if (msg.code === 'backend') s.setStage('failed', 'No backend');
+        if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
+        return;
+      default: {
+        const never: never = msg;
+        console.warn('unknown worker message', never);
+      }
+    }
+  }
+}
+
+/** Clamps every numeric setting into SETTING_LIMITS; non-numbers fall back to the minimum. */
+export function clampSettings(s: TrainSettings): TrainSettings {
+  const out = { ...s };
+  for (const [key, { min, max }] of Object.entries(SETTING_LIMITS) as [keyof typeof SETTING_LIMITS, { min: number; max: number }][]) {
+    const v = Number(out[key]);
+    out[key] = Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : min;
+  }
+  out.inputSize = Math.round(out.inputSize / 4) * 4;
+  return out;
+}
+
+/** Fetches and decodes an image, downscaled so its longest side is at most MAX_WORKER_SIDE. */
+async function decodeForWorker(url: string): Promise<ImageBitmap> {
+  const blob = await (await fetch(url)).blob();
+  const full = await createImageBitmap(blob);
+  const scale = Math.min(1, MAX_WORKER_SIDE / Math.max(full.width, full.height));
+  if (scale === 1) return full;
+  const small = await createImageBitmap(full, { resizeWidth: Math.round(full.width * scale), resizeHeight: Math.round(full.height * scale), resizeQuality: 'high' });
+  full.close();
+  return small;
+}
+
+export const client = new WorkerClient();

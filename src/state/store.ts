@@ -1,0 +1,151 @@
+import { create, type StateCreator } from 'zustand';
+import { persist } from 'zustand/middleware';
+import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
+import { defaultFrac, presetMask, type Mask, type MaskPreset } from '../core/mask';
+import type {
+  BackendChoice, BackendInfo, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, TrainPhase,
+} from '../protocol/messages';
+
+export interface PhotoEntry {
+  id: string;
+  name: string;
+  url: string;
+  builtIn: boolean;
+  credit?: string;
+}
+
+export interface RuntimeSlice {
+  stage: LifecycleStage | 'starting' | 'failed';
+  stageMessage: string;
+  backend: BackendInfo | null;
+  backendChoice: BackendChoice;
+  error: { code: ErrorCode | 'worker' | 'input'; message: string } | null;
+  setStage(stage: RuntimeSlice['stage'], message: string): void;
+  setBackend(info: BackendInfo): void;
+  setBackendChoice(choice: BackendChoice): void;
+  setError(error: RuntimeSlice['error']): void;
+}
+
+export interface PhotosSlice {
+  photos: PhotoEntry[];
+  selectedId: string | null;
+  setPhotos(photos: PhotoEntry[]): void;
+  addPhotos(photos: PhotoEntry[]): void;
+  select(id: string): void;
+}
+
+export interface TargetSlice {
+  preset: MaskPreset;
+  presetFrac: number;
+  mask: Mask;
+  setPreset(preset: MaskPreset, frac?: number): void;
+  setMask(mask: Mask): void;
+}
+
+export interface SettingsSlice {
+  settings: TrainSettings;
+  updateSettings(patch: Partial<TrainSettings>): void;
+  resetSettings(): void;
+}
+
+export interface TrainingSlice {
+  running: boolean;
+  paused: boolean;
+  phase: TrainPhase | null;
+  step: number;
+  total: number;
+  losses: LossReadout | null;
+  lossHistory: { phase: TrainPhase; step: number; losses: LossReadout }[];
+  stepsPerSec: number;
+  progressMessage: string;
+  lastRun: { stopped: boolean; steps: number; seconds: number } | null;
+  /** Latest heatmap per slot; canvases subscribe to these outside React rendering. */
+  frames: Partial<Record<HeatmapFrame['which'], HeatmapFrame>>;
+  startRun(): void;
+  setProgress(p: { phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string }): void;
+  setPaused(paused: boolean): void;
+  setFrame(frame: HeatmapFrame): void;
+  finishRun(result: TrainingSlice['lastRun']): void;
+}
+
+export type AppState = RuntimeSlice & PhotosSlice & TargetSlice & SettingsSlice & TrainingSlice;
+type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
+
+const runtimeSlice: Slice<RuntimeSlice> = (set) => ({
+  stage: 'starting',
+  stageMessage: 'Starting the training worker',
+  backend: null,
+  backendChoice: 'auto',
+  error: null,
+  setStage: (stage, stageMessage) => set({ stage, stageMessage }),
+  setBackend: (backend) => set({ backend }),
+  setBackendChoice: (backendChoice) => set({ backendChoice }),
+  setError: (error) => set({ error }),
+});
+
+const photosSlice: Slice<PhotosSlice> = (set) => ({
+  photos: [],
+  selectedId: null,
+  setPhotos: (photos) => set((s) => ({ photos, selectedId: photos.some((p) => p.id === s.selectedId) ? s.selectedId : (photos[0]?.id ?? null) })),
+  addPhotos: (added) => set((s) => ({ photos: [...s.photos, ...added], selectedId: added[0]?.id ?? s.selectedId })),
+  select: (selectedId) => set({ selectedId }),
+});
+
+const targetSlice: Slice<TargetSlice> = (set) => ({
+  preset: 'corners',
+  presetFrac: defaultFrac('corners'),
+  mask: presetMask('corners'),
+  setPreset: (preset, frac = defaultFrac(preset)) => set({ preset, presetFrac: frac, mask: presetMask(preset, frac) }),
+  setMask: (mask) => set({ mask }),
+});
+
+const settingsSlice: Slice<SettingsSlice> = (set) => ({
+  settings: DEFAULT_SETTINGS,
+  updateSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+  resetSettings: () => set({ settings: DEFAULT_SETTINGS }),
+});
+
+const trainingSlice: Slice<TrainingSlice> = (set) => ({
+  running: false,
+  paused: false,
+  phase: null,
+  step: 0,
+  total: 0,
+  losses: null,
+  lossHistory: [],
+  stepsPerSec: 0,
+  progressMessage: '',
+  lastRun: null,
+  frames: {},
+  startRun: () =>
+    set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
+  setProgress: (p) =>
+    set((s) => ({
+      phase: p.phase,
+      step: p.step,
+      total: p.total,
+      losses: p.losses ?? s.losses,
+      stepsPerSec: p.stepsPerSec,
+      progressMessage: p.message,
+      lossHistory: p.losses ? [...s.lossHistory, { phase: p.phase, step: p.step, losses: p.losses }] : s.lossHistory,
+    })),
+  setPaused: (paused) => set({ paused }),
+  setFrame: (frame) => set((s) => ({ frames: { ...s.frames, [frame.which]: frame } })),
+  finishRun: (lastRun) => set({ running: false, paused: false, lastRun }),
+});
+
+export const useStore = create<AppState>()(
+  persist(
+    (...a) => ({ ...runtimeSlice(...a), ...photosSlice(...a), ...targetSlice(...a), ...settingsSlice(...a), ...trainingSlice(...a) }),
+    {
+      name: 'camsteer-ui',
+      version: 1,
+      partialize: (s) => ({ settings: s.settings, selectedId: s.selectedId, preset: s.preset, presetFrac: s.presetFrac, backendChoice: s.backendChoice }),
+      merge: (persisted, current) => {
+        const p = (persisted ?? {}) as Partial<AppState>;
+        const merged = { ...current, ...p, settings: { ...DEFAULT_SETTINGS, ...(p.settings ?? {}) } };
+        return { ...merged, mask: presetMask(merged.preset, merged.presetFrac) };
+      },
+    },
+  ),
+);

@@ -1,0 +1,53 @@
+import { useEffect } from 'react';
+import { client } from '../client/workerClient';
+import { loadBuiltInPhotos } from '../client/photos';
+import { BACKEND_ORDER, type BackendChoice } from '../protocol/messages';
+import { useStore } from '../state/store';
+import { CompareView } from './CompareView';
+import { ErrorBanner } from './ErrorBanner';
+import { Header } from './Header';
+import { PhotoStrip } from './PhotoStrip';
+import { SettingsPanel } from './SettingsPanel';
+import { TargetPanel } from './TargetPanel';
+import { TrainPanel } from './TrainPanel';
+
+/** `?backend=wasm` (or webgpu, webgl, cpu, auto) overrides the saved backend choice. */
+function backendFromUrl(): BackendChoice | null {
+  const b = new URLSearchParams(location.search).get('backend');
+  return b === 'auto' || (BACKEND_ORDER as readonly string[]).includes(b ?? '') ? (b as BackendChoice) : null;
+}
+
+export function App() {
+  useEffect(() => {
+    const s = useStore.getState();
+    const fromUrl = backendFromUrl();
+    if (fromUrl) s.setBackendChoice(fromUrl);
+    client.start(fromUrl ?? s.backendChoice);
+    loadBuiltInPhotos()
+      .then(async (photos) => {
+        useStore.getState().setPhotos(photos);
+        await client.setImages(photos);
+      })
+      .catch((e: Error) => useStore.getState().setError({ code: 'input', message: e.message }));
+  }, []);
+
+  return (
+    <div className="app">
+      <Header />
+      <ErrorBanner />
+      <main className="layout">
+        <section className="col col-left">
+          <PhotoStrip />
+          <TargetPanel />
+        </section>
+        <section className="col col-mid">
+          <TrainPanel />
+          <CompareView />
+        </section>
+        <section className="col col-right">
+          <SettingsPanel />
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+import { client } from '../client/workerClient';
+import { BACKEND_ORDER, type BackendChoice } from '../protocol/messages';
+import { useStore } from '../state/store';
+
+export function Header() {
+  const backend = useStore((s) => s.backend);
+  const choice = useStore((s) => s.backendChoice);
+  const stage = useStore((s) => s.stage);
+  const stageMessage = useStore((s) => s.stageMessage);
+  const running = useStore((s) => s.running);
+
+  const change = (next: BackendChoice) => {
+    const s = useStore.getState();
+    s.setBackendChoice(next);
+    client.start(next);
+    void client.setImages(s.photos);
+  };
+
+  const adapter =
+    backend?.name === 'webgpu'
+      ? backend.fallbackAdapter
+        ? 'software adapter (fallback)'
+        : 'hardware adapter'
+      : backend?.adapter;
+
+  return (
+    <header className="header">
+      <h1>
+        CamSteer <span className="tagline">steer where an image-quality model looks</span>
+      </h1>
+      <div className="backend" title={backend?.reasons.join('\n') ?? ''}>
+        <label>
+          Backend{' '}
+          <select data-testid="backend-select" value={choice} disabled={running} onChange={(e) => change(e.target.value as BackendChoice)}>
+            <option value="auto">auto</option>
+            {BACKEND_ORDER.map((b) => (
+              <option key={b} value={b}>
+                {b}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className={`badge ${stage === 'ready' ? 'ok' : stage === 'failed' ? 'bad' : 'busy'}`} data-testid="backend-badge" data-backend={backend?.name ?? ''} data-fallback={String(backend?.fallbackAdapter ?? '')}>
+          {backend ? `${backend.name} · ${adapter}` : stageMessage}
+        </span>
+        {backend?.name === 'webgpu' && backend.fallbackAdapter && (
+          <span className="hint">This WebGPU adapter is software; wasm is usually faster here.</span>
+        )}
+      </div>
+    </header>
+  );
+}

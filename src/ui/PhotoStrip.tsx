@@ -1,0 +1,61 @@
+import { useRef } from 'react';
+import { client } from '../client/workerClient';
+import { photoFromFile } from '../client/photos';
+import { useStore } from '../state/store';
+
+export function PhotoStrip() {
+  const photos = useStore((s) => s.photos);
+  const selectedId = useStore((s) => s.selectedId);
+  const select = useStore((s) => s.select);
+  const running = useStore((s) => s.running);
+  const input = useRef<HTMLInputElement>(null);
+
+  const upload = async (files: FileList | null) => {
+    if (!files?.length) return;
+    const s = useStore.getState();
+    const added = [];
+    const problems: string[] = [];
+    for (const f of Array.from(files)) {
+      try {
+        added.push(await photoFromFile(f));
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+    if (problems.length) s.setError({ code: 'input', message: problems.join(' ') });
+    if (added.length) {
+      s.addPhotos(added);
+      await client.setImages(useStore.getState().photos);
+    }
+    if (input.current) input.current.value = '';
+  };
+
+  return (
+    <div className="panel">
+      <div className="panel-head">
+        <h2>Photos</h2>
+        <button className="small" disabled={running} onClick={() => input.current?.click()} data-testid="upload-button">
+          Upload…
+        </button>
+        <input ref={input} type="file" accept="image/*" multiple hidden data-testid="upload-input" onChange={(e) => void upload(e.target.files)} />
+      </div>
+      <div className="photo-grid" role="listbox" aria-label="Photos">
+        {photos.map((p) => (
+          <button
+            key={p.id}
+            role="option"
+            aria-selected={p.id === selectedId}
+            className={`thumb ${p.id === selectedId ? 'selected' : ''}`}
+            title={`${p.name}${p.credit ? ` — ${p.credit}` : ''}`}
+            onClick={() => select(p.id)}
+            disabled={running}
+            data-testid={`photo-${p.id}`}
+          >
+            <img src={p.url} alt={p.name} loading="lazy" />
+          </button>
+        ))}
+        {photos.length === 0 && <p className="muted">Loading the bundled photos…</p>}
+      </div>
+    </div>
+  );
+}

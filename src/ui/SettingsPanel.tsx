@@ -1,0 +1,70 @@
+import type { TrainSettings } from '../core/config';
+import { useStore } from '../state/store';
+
+type NumKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
+
+const FIELDS: { key: NumKey; label: string; help: string; step: number }[] = [
+  { key: 'lambda', label: 'lambda', help: 'Weight of the heatmap loss against the quality loss.', step: 0.1 },
+  { key: 'learningRate', label: 'Learning rate', help: 'Step size of the optimiser. Too large diverges.', step: 0.0005 },
+  { key: 'steerSteps', label: 'Steering steps', help: 'Optimisation steps toward the mask.', step: 10 },
+  { key: 'baselineSteps', label: 'Baseline steps', help: 'Quality-only training before steering (cached between runs).', step: 10 },
+  { key: 'batchSize', label: 'Batch size', help: 'Images per step: half from the chosen photo, half from the others.', step: 1 },
+  { key: 'inputSize', label: 'Image size (px)', help: 'Side of the square model input. The heatmap grid is a quarter of it.', step: 4 },
+  { key: 'emitEvery', label: 'Update every N steps', help: 'How often losses and the live heatmap are read back.', step: 1 },
+  { key: 'seed', label: 'Seed', help: 'Seeds weights, distortions and batch order: same seed, same run.', step: 1 },
+];
+
+export function SettingsPanel() {
+  const settings = useStore((s) => s.settings);
+  const update = useStore((s) => s.updateSettings);
+  const reset = useStore((s) => s.resetSettings);
+  const running = useStore((s) => s.running);
+
+  return (
+    <div className="panel">
+      <div className="panel-head">
+        <h2>Settings</h2>
+        <button className="small" onClick={reset} disabled={running} data-testid="settings-reset">
+          Defaults
+        </button>
+      </div>
+      <div className="settings">
+        {FIELDS.map((f) => (
+          <label key={f.key} className="field" title={f.help}>
+            <span>{f.label}</span>
+            <input
+              type="number"
+              step={f.step}
+              value={settings[f.key]}
+              disabled={running}
+              onChange={(e) => update({ [f.key]: e.target.valueAsNumber })}
+              data-testid={`setting-${f.key}`}
+            />
+            <small>{f.help}</small>
+          </label>
+        ))}
+        <label className="field" title="Which CAM loss drives steering.">
+          <span>CAM loss</span>
+          <select value={settings.camLoss} disabled={running} onChange={(e) => update({ camLoss: e.target.value as TrainSettings['camLoss'] })} data-testid="setting-camLoss">
+            <option value="mse">MSE to mask</option>
+            <option value="outside">Energy outside the mask</option>
+            <option value="bce">Binary cross-entropy</option>
+          </select>
+          <small>How the normalised GradCAM is compared with the mask.</small>
+        </label>
+        <label className="field" title="Adam adapts step sizes; SGD uses momentum 0.9.">
+          <span>Optimiser</span>
+          <select value={settings.optimizer} disabled={running} onChange={(e) => update({ optimizer: e.target.value as TrainSettings['optimizer'] })} data-testid="setting-optimizer">
+            <option value="adam">Adam</option>
+            <option value="sgd">SGD + momentum</option>
+          </select>
+          <small>Adam adapts step sizes; SGD uses momentum 0.9.</small>
+        </label>
+        <label className="check" title="The method: GradCAM's channel weights are constants in the backward pass.">
+          <input type="checkbox" checked={settings.detachAlpha} disabled={running} onChange={(e) => update({ detachAlpha: e.target.checked })} data-testid="setting-detachAlpha" />
+          <span>Detach alpha (the method; off adds second-order terms)</span>
+        </label>
+      </div>
+    </div>
+  );
+}

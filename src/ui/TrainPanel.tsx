@@ -1,0 +1,87 @@
+import { useEffect } from 'react';
+import { client } from '../client/workerClient';
+import { useStore } from '../state/store';
+
+const PHASE_LABEL = { preparing: 'Preparing data', baseline: 'Training the quality baseline', steering: 'Steering' } as const;
+
+function eta(step: number, total: number, stepsPerSec: number): string {
+  if (!stepsPerSec || step >= total) return '';
+  const s = Math.round((total - step) / stepsPerSec);
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s left` : `${s} s left`;
+}
+
+export function TrainPanel() {
+  const stage = useStore((s) => s.stage);
+  const running = useStore((s) => s.running);
+  const paused = useStore((s) => s.paused);
+  const phase = useStore((s) => s.phase);
+  const step = useStore((s) => s.step);
+  const total = useStore((s) => s.total);
+  const losses = useStore((s) => s.losses);
+  const stepsPerSec = useStore((s) => s.stepsPerSec);
+  const lastRun = useStore((s) => s.lastRun);
+  const hasPhotos = useStore((s) => s.photos.length > 0 && s.selectedId !== null);
+  const canStart = stage === 'ready' && hasPhotos && !running;
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.target as HTMLElement | null)?.closest('input, select, textarea')) return;
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && canStart) client.train();
+      if (e.key === ' ' && running) {
+        e.preventDefault();
+        if (paused) client.resume();
+        else client.pause();
+      }
+      if (e.key === 'Escape' && running) client.stop();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [canStart, running, paused]);
+
+  const pct = total ? Math.round((100 * step) / total) : 0;
+  return (
+    <div className="panel">
+      <div className="panel-head">
+        <h2>Fine-tune</h2>
+        <div className="buttons">
+          <button className="primary" disabled={!canStart} onClick={() => client.train()} data-testid="train-button" title="Ctrl+Enter">
+            Fine-tune
+          </button>
+          <button disabled={!running} onClick={() => (paused ? client.resume() : client.pause())} data-testid="pause-button" title="Space">
+            {paused ? 'Resume' : 'Pause'}
+          </button>
+          <button disabled={!running} onClick={() => client.stop()} data-testid="stop-button" title="Esc">
+            Stop
+          </button>
+        </div>
+      </div>
+      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="progress">
+        <div className="bar" style={{ width: `${pct}%` }} />
+      </div>
+      <div className="status-line" data-testid="train-status" data-running={String(running)} data-phase={phase ?? ''} data-step={step}>
+        {running ? (
+          <>
+            {paused ? 'Paused · ' : ''}
+            {phase ? PHASE_LABEL[phase] : ''} {total ? `${step}/${total}` : ''}
+            {stepsPerSec > 0 && ` · ${stepsPerSec.toFixed(2)} steps/s`} {eta(step, total, stepsPerSec) && ` · ${eta(step, total, stepsPerSec)}`}
+          </>
+        ) : lastRun ? (
+          <span data-testid="run-done">
+            {lastRun.stopped ? 'Stopped' : 'Done'} after {lastRun.steps} steering steps in {lastRun.seconds.toFixed(1)} s.
+          </span>
+        ) : stage === 'ready' ? (
+          'Pick a photo and a target region, then press Fine-tune.'
+        ) : (
+          'Starting the training worker…'
+        )}
+      </div>
+      {losses && (
+        <div className="losses" data-testid="losses">
+          <span>total <b>{losses.total.toFixed(4)}</b></span>
+          <span>task <b>{losses.task.toFixed(4)}</b></span>
+          <span>CAM <b>{losses.cam.toFixed(4)}</b></span>
+        </div>
+      )}
+    </div>
+  );
+}

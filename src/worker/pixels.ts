@@ -1,0 +1,27 @@
+import * as tf from '@tensorflow/tfjs';
+import { pixelsToTensor, JpegUnavailableError, type JpegCodec } from '../core/distort';
+
+/** Draws a bitmap squashed to size x size and returns [size, size, 3] in [0, 1]. */
+export function bitmapToTensor(bitmap: ImageBitmap, size: number): tf.Tensor3D {
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('2D canvas is not available in the worker');
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(bitmap, 0, 0, size, size);
+  return pixelsToTensor(ctx.getImageData(0, 0, size, size).data, size, size);
+}
+
+/** A real JPEG encode/decode through OffscreenCanvas. Refuses silently-substituted PNGs. */
+export const canvasJpeg: JpegCodec = async (pixels, width, height, quality) => {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new JpegUnavailableError('no 2D canvas');
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(pixels), width, height), 0, 0);
+  const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: quality / 100 });
+  if (blob.type !== 'image/jpeg') throw new JpegUnavailableError(`the browser encoded ${blob.type} instead`);
+  const decoded = await createImageBitmap(blob);
+  ctx.clearRect(0, 0, width, height);
+  ctx.drawImage(decoded, 0, 0);
+  decoded.close();
+  return ctx.getImageData(0, 0, width, height).data;
+};

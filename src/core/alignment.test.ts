@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { energyInMask, heatmapAtMaskSize, normalizeMap, upsampleBilinear } from './alignment';
+import { areaFraction, assertSteerable, EmptyMaskError, presetMask, resizeMask } from './mask';
+
+describe('energy-in-mask', () => {
+  it('is the share of the heatmap inside the mask', () => {
+    expect(energyInMask([1, 3, 0, 4], [1, 0, 0, 1])).toBeCloseTo(5 / 8, 10);
+    expect(energyInMask([0, 0, 2, 0], [0, 0, 1, 0])).toBe(1);
+    expect(energyInMask([0, 0, 0, 0], [1, 0, 0, 0])).toBe(0);
+  });
+
+  it('binarises the mask at 0.5 and ignores negative heat', () => {
+    expect(energyInMask([1, 1, -5, 2], [0.6, 0.4, 1, 0])).toBeCloseTo(1 / 4, 10);
+  });
+
+  it('a constant heatmap scores the mask area (the chance level)', () => {
+    const m = presetMask('corners', 0.25, 32);
+    const s = normalizeMap(new Float32Array(32 * 32).fill(3));
+    expect(energyInMask(s, m.data)).toBeCloseTo(areaFraction(m), 6);
+  });
+
+  it('rejects arrays of different sizes', () => {
+    expect(() => energyInMask([1, 2], [1])).toThrow(/sizes differ/);
+  });
+});
+
+describe('heatmap resampling', () => {
+  it('bilinear upsampling keeps a constant map constant and interpolates a ramp', () => {
+    expect(Array.from(upsampleBilinear([2, 2, 2, 2], 2, 2, 5, 5)).every((v) => Math.abs(v - 2) < 1e-6)).toBe(true);
+    const up = upsampleBilinear([0, 1], 2, 1, 4, 1);
+    expect(Array.from(up)).toEqual([0, 0.25, 0.75, 1]);
+  });
+
+  it('heatmapAtMaskSize applies ReLU then min-max normalisation', () => {
+    const out = heatmapAtMaskSize([-1, 0, 2, 4], 2, 2, 2, 2);
+    expect(Array.from(out)).toEqual([0, 0, 0.5, 1]);
+  });
+});
+
+describe('mask presets', () => {
+  it.each([
+    ['corners', 0.25, 4 * 0.25 * 0.25],
+    ['center', 0.5, 0.25],
+    ['border', 0.125, 1 - 0.75 * 0.75],
+  ] as const)('%s with frac %f has the right shape and area', (preset, frac, area) => {
+    const m = presetMask(preset, frac, 128);
+    expect([m.width, m.height, m.data.length]).toEqual([128, 128, 128 * 128]);
+    expect(areaFraction(m)).toBeCloseTo(area, 2);
+    // symmetric under left-right and top-bottom flips
+    for (let y = 0; y < 128; y += 7) {
+      for (let x = 0; x < 128; x += 5) {
+        expect(m.data[y * 128 + x]).toBe(m.data[y * 128 + (127 - x)]);
+        expect(m.data[y * 128 + x]).toBe(m.data[(127 - y) * 128 + x]);
+      }
+    }
+  });
+
+  it('corners cover the corner pixels and not the centre', () => {
+    const m = presetMask('corners', 0.25, 64);
+    expect([m.data[0], m.data[63], m.data[63 * 64], m.data[64 * 64 - 1]]).toEqual([1, 1, 1, 1]);
+    expect(m.data[32 * 64 + 32]).toBe(0);
+  });
+
+  it('resizing to the feature grid preserves the area fraction', () => {
+    for (const grid of [7, 8, 16, 13]) {
+      const m = presetMask('corners', 0.3, 128);
+      expect(Math.abs(areaFraction(resizeMask(m, grid, grid)) - areaFraction(m))).toBeLessThan(0.05 * areaFraction(m));
+    }
+  });
+
+  it('empty and full masks cannot be steered toward', () => {
+    const empty = { width: 4, height: 4, data: new Float32Array(16) };
+    const full = { width: 4, height: 4, data: new Float32Array(16).fill(1) };
+    expect(() => assertSteerable(empty)).toThrow(EmptyMaskError);
+    expect(() => assertSteerable(full)).toThrow(/nothing for the model to look away from/);
+    expect(() => assertSteerable(presetMask('center'))).not.toThrow();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { energyInMask, heatmapAtMaskSize, normalizeMap, upsampleBilinear } from './alignment';
+import { energyInMask, heatmapAtMaskSize, iouAt, meanIou, normalizeMap, pointingHit, rocAuc, upsampleBilinear } from './alignment';
 import { areaFraction, assertSteerable, EmptyMaskError, presetMask, resizeMask } from './mask';
 
 describe('energy-in-mask', () => {
@@ -74,5 +74,32 @@ describe('mask presets', () => {
     expect(() => assertSteerable(empty)).toThrow(EmptyMaskError);
     expect(() => assertSteerable(full)).toThrow(/nothing for the model to look away from/);
     expect(() => assertSteerable(presetMask('center'))).not.toThrow();
+  });
+});
+
+describe('pointing game, IoU and AUC', () => {
+  it('pointing game hits when the first maximum is inside the mask', () => {
+    expect(pointingHit([0.1, 0.9, 0.2, 0.3], [0, 1, 0, 0])).toBe(1);
+    expect(pointingHit([0.1, 0.9, 0.2, 0.3], [1, 0, 1, 1])).toBe(0);
+    // ties: the first index wins
+    expect(pointingHit([1, 1, 0, 0], [1, 0, 0, 0])).toBe(1);
+    expect(pointingHit([1, 1, 0, 0], [0, 1, 0, 0])).toBe(0);
+  });
+
+  it('IoU at a threshold and averaged over thresholds', () => {
+    // S >= 0.5 -> {0, 1}; M -> {1, 2}: IoU = 1/3
+    expect(iouAt([0.9, 0.6, 0.2, 0.1], [0, 1, 1, 0], 0.5)).toBeCloseTo(1 / 3, 10);
+    // thresholds 0.1..0.9 on S = [0.95, 0.05]: {0} every time; M = {0} -> 1 each
+    expect(meanIou([0.95, 0.05], [1, 0])).toBeCloseTo(1, 10);
+    expect(iouAt([0, 0], [0, 0], 0.5)).toBe(0);
+  });
+
+  it('AUC: perfect, reversed, ties and worked example', () => {
+    expect(rocAuc([0.9, 0.8, 0.1, 0.2], [1, 1, 0, 0])).toBe(1);
+    expect(rocAuc([0.1, 0.2, 0.9, 0.8], [1, 1, 0, 0])).toBe(0);
+    expect(rocAuc([0.5, 0.5, 0.5, 0.5], [1, 0, 1, 0])).toBe(0.5);
+    // positives {0.8, 0.4}, negatives {0.6, 0.2}: pairs won 3 of 4
+    expect(rocAuc([0.8, 0.4, 0.6, 0.2], [1, 1, 0, 0])).toBeCloseTo(0.75, 10);
+    expect(Number.isNaN(rocAuc([0.1, 0.2], [1, 1]))).toBe(true);
   });
 });

@@ -59,3 +59,69 @@ export function heatmapAtMaskSize(raw: ArrayLike<number>, w: number, h: number, 
   const relu = Float32Array.from(raw, (v) => Math.max(0, v));
   return normalizeMap(upsampleBilinear(relu, w, h, W, H));
 }
+
+/** Pointing game: 1 when the (first) maximum of S lies in the mask, else 0. */
+export function pointingHit(S: ArrayLike<number>, M: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < S.length; i++) if (S[i] > S[best]) best = i;
+  return M[best] >= 0.5 ? 1 : 0;
+}
+
+/** IoU of {S >= tau} with the binarised mask. Both empty gives 0. */
+export function iouAt(S: ArrayLike<number>, M: ArrayLike<number>, tau: number): number {
+  let inter = 0;
+  let union = 0;
+  for (let i = 0; i < S.length; i++) {
+    const a = S[i] >= tau;
+    const b = M[i] >= 0.5;
+    if (a && b) inter++;
+    if (a || b) union++;
+  }
+  return union ? inter / union : 0;
+}
+
+/** Mean IoU over tau = 0.1, 0.2, ..., 0.9. */
+export function meanIou(S: ArrayLike<number>, M: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 1; k <= 9; k++) s += iouAt(S, M, k / 10);
+  return s / 9;
+}
+
+/**
+ * Pixel-level ROC AUC of S as a score for M (Mann–Whitney U with average ranks for ties).
+ * Returns NaN when the mask is empty or full.
+ */
+export function rocAuc(S: ArrayLike<number>, M: ArrayLike<number>): number {
+  const n = S.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => S[a] - S[b]);
+  let rankSumPos = 0;
+  let pos = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && S[order[j + 1]] === S[order[i]]) j++;
+    const avgRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (M[order[k]] >= 0.5) {
+        rankSumPos += avgRank;
+        pos++;
+      }
+    }
+    i = j + 1;
+  }
+  const neg = n - pos;
+  if (!pos || !neg) return NaN;
+  return (rankSumPos - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+export interface AlignmentScores {
+  energy: number;
+  pointing: number;
+  iou50: number;
+  meanIou: number;
+  auc: number;
+}
+
+/** Every alignment metric of DESIGN.md §3 for one normalised heatmap and mask of the same size. */
+export function alignmentScores(S: ArrayLike<number>, M: ArrayLike<number>): AlignmentScores {
+  return { energy: energyInMask(S, M), pointing: pointingHit(S, M), iou50: iouAt(S, M, 0.5), meanIou: meanIou(S, M), auc: rocAuc(S, M) };
+}

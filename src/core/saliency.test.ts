@@ -6,11 +6,10 @@ import { useCpuBackend } from './testUtil';
 
 beforeAll(useCpuBackend);
 
-/** A W x H grey image, dim background with a little noise, one bright Gaussian blob. */
-function blobImage(W: number, H: number, bx: number, by: number, r: number): Float32Array {
+/** A W x H grey image: dim background, one bright Gaussian blob, and uniform noise of +-noiseAmp / 2. */
+function blobImage(W: number, H: number, bx: number, by: number, r: number, noiseAmp = 0, seed = 1): Float32Array {
   const g = new Float32Array(W * H);
-  let seed = 12345;
-  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * 0.04;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5) * noiseAmp;
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const d2 = (x - bx) ** 2 + (y - by) ** 2;
@@ -48,6 +47,16 @@ describe('spectral residual saliency', () => {
       expect(a).toBeLessThan(0.3);
       expect(mask.data[Math.floor((by / H) * 128) * 128 + Math.floor((bx / W) * 128)]).toBe(1);
     }
+  });
+
+  it('still finds the blob under background noise (at least 9 of 10 noise seeds)', async () => {
+    let hits = 0;
+    for (let s = 1; s <= 10; s++) {
+      const [bx, by] = s % 2 ? [140, 50] : [40, 110];
+      const [u, v] = argmaxUV(await saliencyMap(blobImage(200, 150, bx, by, 8, 0.04, s * 7919), 200, 150));
+      if (Math.abs(u - bx / 200) < 0.08 && Math.abs(v - by / 150) < 0.107) hits++;
+    }
+    expect(hits).toBeGreaterThanOrEqual(9);
   });
 
   it('the threshold moves the mask area monotonically', async () => {

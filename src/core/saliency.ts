@@ -3,8 +3,10 @@
  * CVPR 2007): the log amplitude spectrum minus its local mean is the "unexpected" part of the
  * image; transformed back with the original phase, squared and smoothed, it marks salient regions.
  *
- * Works on the squashed square image, like the model and the mask, at SALIENCY_SIZE (64 as in
- * the paper). tfjs FFT on whatever backend is active; every op runs inside tf.tidy.
+ * Works on the squashed square image, like the model and the mask, at SALIENCY_SIZE. The image
+ * is mirrored to 2n x 2n before the FFT so the periodic transform sees no jump at the borders
+ * (which would otherwise be the most "salient" thing). tfjs FFT on whatever backend is active;
+ * every op runs inside tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalizeMap, upsampleBilinear } from './alignment';
@@ -12,13 +14,17 @@ import { MASK_SIZE } from './config';
 import { resizeMask, type Mask } from './mask';
 import { binarizeMask } from './maskOps';
 
-export const SALIENCY_SIZE = 64;
+/**
+ * 60, near the paper's 64. The mirrored side 120 is not a power of two on purpose: tfjs's cpu
+ * FFT then runs as one DFT matmul, ~5x faster than its radix-2 path (~0.2 s instead of ~1 s).
+ */
+export const SALIENCY_SIZE = 60;
 
 /** A saliency map in [0, 1] (min-max normalised), same layout as a Mask. */
 export type SaliencyMap = Mask;
 
 export interface SaliencyOptions {
-  /** Side of the square the image is reduced to before the FFT (default 64). */
+  /** Side of the square the image is reduced to before the FFT (default SALIENCY_SIZE). */
   size?: number;
   /** Side of the local-mean filter on the log amplitude (default 3). */
   meanFilter?: number;

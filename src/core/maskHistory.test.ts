@@ -80,6 +80,26 @@ describe('MaskHistory', () => {
     expect(tight.byteSize).toBe(before);
   });
 
+  it('amend replaces the latest step instead of adding one', () => {
+    const m0 = emptyMask(N);
+    const h = new MaskHistory(m0);
+    const a = fillRect(m0, { u: 0, v: 0 }, { u: 0.2, v: 0.2 });
+    h.push(a);
+    for (const s of [0.3, 0.4, 0.5]) h.amend(fillRect(m0, { u: 0, v: 0 }, { u: s, v: s }));
+    expect(h.undoDepth).toBe(1);
+    expect(masksEqual(h.current, fillRect(m0, { u: 0, v: 0 }, { u: 0.5, v: 0.5 }))).toBe(true);
+    expect(masksEqual(h.undo()!, m0)).toBe(true);
+    // Amending back to the state before the step leaves no step at all.
+    const h2 = new MaskHistory(m0);
+    h2.push(a);
+    h2.amend(emptyMask(N));
+    expect(h2.canUndo).toBe(false);
+    // Nothing to amend: same as push.
+    const h3 = new MaskHistory(m0);
+    expect(h3.amend(a)).toBe(true);
+    expect(h3.undoDepth).toBe(1);
+  });
+
   it('handles a change of mask size and reset', () => {
     const h = new MaskHistory(emptyMask(N));
     const small = fillRect(emptyMask(16), { u: 0, v: 0 }, { u: 1, v: 0.5 });

@@ -144,6 +144,19 @@ export class MaskHistory {
     return true;
   }
 
+  /**
+   * Replaces the result of the latest step with `next` instead of adding a step (e.g. while a
+   * preset's slider moves: one undo step for the whole drag). Without a step to amend, pushes.
+   */
+  amend(next: Mask): boolean {
+    const last = this.undos.pop();
+    if (last) {
+      this.bytes -= patchBytes(last);
+      this.cur = apply(this.cur, last).mask;
+    }
+    return this.push(next);
+  }
+
   /** Steps back; returns the new current mask, or null when there is nothing to undo. */
   undo(): Mask | null {
     return this.move(this.undos, this.redos);

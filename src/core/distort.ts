@@ -63,7 +63,9 @@ export class JpegUnavailableError extends Error {
 async function jpegRoundTrip(img: tf.Tensor3D, quality: number, codec: JpegCodec | undefined): Promise<tf.Tensor3D> {
   if (!codec) throw new JpegUnavailableError('no codec was supplied');
   const [H, W] = img.shape;
-  const rgb = await img.mul(255).data();
+  const scaled = tf.mul(img, 255);
+  const rgb = await scaled.data();
+  scaled.dispose();
   const rgba = new Uint8ClampedArray(W * H * 4);
   for (let i = 0; i < W * H; i++) {
     rgba[4 * i] = rgb[3 * i];

@@ -53,8 +53,40 @@ class WorkerClient {
       return s.setError({ code: 'empty-mask', message: (e as Error).message });
     }
     const settings = clampSettings(s.settings);
+    const photo = s.photos.find((p) => p.id === s.selectedId);
+    const name = `Steered → ${s.preset} · ${photo?.name ?? s.selectedId}`;
     s.startRun();
-    this.send({ type: 'train', settings, targetImageId: s.selectedId, mask: s.mask });
+    this.send({ type: 'train', settings, baseModelId: s.baseModelId, targetImageId: s.selectedId, mask: s.mask, name });
+  }
+
+  private nextRequest = 1;
+
+  /** Re-renders the compare grid: every chosen model on every chosen image, with the current mask. */
+  evaluate(): void {
+    const s = this.store;
+    const imageIds = s.compareImageIds.filter((id) => s.photos.some((p) => p.id === id));
+    if (!s.compareModelIds.length || !imageIds.length) return;
+    const requestId = this.nextRequest++;
+    s.beginEvaluation(requestId);
+    const masks = Object.fromEntries(imageIds.map((id) => [id, s.mask]));
+    this.send({ type: 'evaluate', requestId, modelIds: s.compareModelIds, imageIds, method: s.camMethod, masks });
+  }
+
+  renameModel(id: string, name: string): void {
+    this.send({ type: 'renameModel', id, name });
+  }
+  deleteModel(id: string): void {
+    this.send({ type: 'deleteModel', id });
+  }
+  duplicateModel(id: string): void {
+    this.send({ type: 'duplicateModel', id });
+  }
+  exportModel(id: string): void {
+    this.send({ type: 'exportModel', id });
+  }
+  async importModel(file: File): Promise<void> {
+    const data = await file.arrayBuffer();
+    this.send({ type: 'importModel', fileName: file.name, data }, [data]);
   }
 
   pause(): void {
@@ -89,11 +121,35 @@ class WorkerClient {
         return;
       case 'done':
         s.finishRun({ stopped: msg.stopped, steps: msg.steps, seconds: msg.seconds });
+        if (msg.modelId && !s.compareModelIds.includes(msg.modelId)) s.toggleCompareModel(msg.modelId);
+        return;
+      case 'models': {
+        s.setModels(msg.models);
+        const baseline = [...msg.models].reverse().find((m) => m.kind === 'baseline');
+        if (!s.baseModelId && baseline) s.setBaseModelId(baseline.id);
+        if (baseline && !useStore.getState().compareModelIds.includes(baseline.id) && !s.compareModelIds.length) s.toggleCompareModel(baseline.id);
+        return;
+      }
+      case 'storage':
+        s.setStorage({ persistent: msg.persistent, message: msg.message });
+        if (!msg.persistent) s.setError({ code: 'storage', message: msg.message });
+        return;
+      case 'modelZip':
+        download(new Blob([msg.data as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), msg.fileName);
+        return;
+      case 'cell':
+        s.setCell(msg.requestId, msg.cell);
+        return;
+      case 'evalProgress':
+        s.setEvalProgress(msg.requestId, msg.done >= msg.total ? null : { done: msg.done, total: msg.total });
+        return;
+      case 'evaluation':
         return;
       case 'error':
         s.setError({ code: msg.code, message: msg.message });
         if (msg.code === 'backend') s.setStage('failed', 'No backend');
         if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
+        s.setEvalProgress(s.evalRequestId, null);
         return;
       default: {
         const never: never = msg;
@@ -123,6 +179,18 @@ async function decodeForWorker(url: string): Promise<ImageBitmap> {
   const small = await createImageBitmap(full, { resizeWidth: Math.round(full.width * scale), resizeHeight: Math.round(full.height * scale), resizeQuality: 'high' });
   full.close();
   return small;
+}
+
+/** Saves a blob as a file download. */
+export function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export const client = new WorkerClient();

@@ -1,17 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { EPS } from './config';
 import type { SplitModel } from './graph';
+import { CAM_METHODS, type CamMethod } from './camMethods';
 
-export const CAM_METHODS = ['gradcam', 'hirescam', 'gradcampp', 'xgradcam', 'layercam'] as const;
-export type CamMethod = (typeof CAM_METHODS)[number];
-
-export const CAM_METHOD_LABELS: Record<CamMethod, string> = {
-  gradcam: 'GradCAM',
-  hirescam: 'HiResCAM',
-  gradcampp: 'GradCAM++',
-  xgradcam: 'XGradCAM',
-  layercam: 'LayerCAM',
-};
+export { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from './camMethods';
 
 const SPATIAL: [number, number] = [1, 2];
 
@@ -125,5 +117,15 @@ export function minMaxNormalize(cam: tf.Tensor3D): tf.Tensor3D {
     const mn = tf.min(cam, SPATIAL, true);
     const mx = tf.max(cam, SPATIAL, true);
     return tf.div(tf.sub(cam, mn), tf.add(tf.sub(mx, mn), EPS)) as tf.Tensor3D;
+  });
+}
+
+/** Every CAM method from one forward pass and one gradient. Returns q [B] and maps [B, h, w]. */
+export function computeAllCams(split: SplitModel, x: tf.Tensor4D): { q: tf.Tensor1D; maps: Record<CamMethod, tf.Tensor3D> } {
+  return tf.tidy(() => {
+    const { A, q, head } = split.forward(x);
+    const g = headGradient(head, A);
+    const maps = Object.fromEntries(CAM_METHODS.map((m) => [m, camFromGradients(m, A, g)])) as Record<CamMethod, tf.Tensor3D>;
+    return { q, maps };
   });
 }

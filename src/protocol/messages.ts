@@ -2,6 +2,8 @@
  * The one message protocol between the UI (client/) and the training worker (worker/).
  * Discriminated unions on `type`; both sides switch exhaustively.
  */
+import type { AlignmentScores } from '../core/alignment';
+import type { CamMethod } from '../core/camMethods';
 import type { TrainSettings } from '../core/config';
 import type { Mask } from '../core/mask';
 
@@ -47,10 +49,65 @@ export interface LossReadout {
   cam: number;
 }
 
+export type ModelKind = 'baseline' | 'steered' | 'shipped' | 'imported';
+
+export interface CurvePoint {
+  phase: TrainPhase;
+  step: number;
+  total: number;
+  task: number;
+  cam: number;
+  /** Energy-in-mask of the first watched image's GradCAM at this step. */
+  energy: number | null;
+}
+
+export interface QualityMetrics {
+  srcc: number;
+  plcc: number;
+  krcc: number;
+  /** Number of images scored. */
+  n: number;
+}
+
+/** Alignment of one CAM method averaged over images, with the mask area as chance level. */
+export interface MethodAlignment extends AlignmentScores {
+  chance: number;
+  images: number;
+}
+
+export interface ModelMetrics {
+  quality: QualityMetrics | null;
+  alignment: Partial<Record<CamMethod, MethodAlignment>>;
+  /** What the metrics were computed on, in words. */
+  basis: string;
+}
+
+/** Everything the library keeps about a model besides its weights. */
+export interface ModelMeta {
+  id: string;
+  name: string;
+  kind: ModelKind;
+  createdAt: number;
+  inputSize: number;
+  layerName: string;
+  parentId: string | null;
+  settings: TrainSettings | null;
+  /** The steering target: the photo and the mask the model was steered toward. */
+  target: { imageId: string; mask: Mask; area: number } | null;
+  curve: CurvePoint[];
+  metrics: ModelMetrics | null;
+}
+
 export type ToWorker =
   | { type: 'init'; backend: BackendChoice }
   | { type: 'setImages'; images: ImagePayload[] }
-  | { type: 'train'; settings: TrainSettings; targetImageId: string; mask: Mask }
+  | { type: 'train'; settings: TrainSettings; baseModelId: string | null; targetImageId: string; mask: Mask; name: string }
+  | { type: 'renameModel'; id: string; name: string }
+  | { type: 'deleteModel'; id: string }
+  | { type: 'duplicateModel'; id: string }
+  | { type: 'exportModel'; id: string }
+  | { type: 'importModel'; fileName: string; data: ArrayBuffer }
+  | { type: 'evaluate'; requestId: number; modelIds: string[]; imageIds: string[]; method: CamMethod; masks: Record<string, Mask> }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -64,12 +121,33 @@ export type FromWorker =
   | { type: 'progress'; phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string }
   | { type: 'heatmap'; frame: HeatmapFrame }
   | { type: 'paused'; paused: boolean }
-  | { type: 'done'; stopped: boolean; steps: number; seconds: number }
+  | { type: 'done'; stopped: boolean; steps: number; seconds: number; modelId: string | null }
+  | { type: 'models'; models: ModelMeta[] }
+  | { type: 'storage'; persistent: boolean; message: string }
+  | { type: 'modelZip'; id: string; fileName: string; data: Uint8Array }
+  | { type: 'cell'; requestId: number; cell: CompareCell }
+  | { type: 'evalProgress'; requestId: number; done: number; total: number }
+  | { type: 'evaluation'; requestId: number; modelId: string; metrics: ModelMetrics }
   | { type: 'error'; code: ErrorCode; message: string };
 
-export type ErrorCode = 'backend' | 'bad-input' | 'empty-mask' | 'non-finite' | 'training' | 'internal';
+/** One cell of the compare grid: a model's CAM map of one image. */
+export interface CompareCell {
+  modelId: string;
+  imageId: string;
+  method: CamMethod;
+  width: number;
+  height: number;
+  data: Float32Array;
+  score: number;
+  alignment: AlignmentScores;
+}
+
+export type ErrorCode = 'backend' | 'bad-input' | 'empty-mask' | 'non-finite' | 'training' | 'storage' | 'import' | 'internal';
 
 /** Every Transferable buffer inside a message from the worker (heatmap arrays). */
 export function transfersOf(msg: FromWorker): Transferable[] {
-  return msg.type === 'heatmap' ? [msg.frame.data.buffer as ArrayBuffer] : [];
+  if (msg.type === 'heatmap') return [msg.frame.data.buffer as ArrayBuffer];
+  if (msg.type === 'cell') return [msg.cell.data.buffer as ArrayBuffer];
+  if (msg.type === 'modelZip') return [msg.data.buffer as ArrayBuffer];
+  return [];
 }

@@ -2,9 +2,11 @@ import { create, type StateCreator } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
 import { defaultFrac, presetMask, type Mask, type MaskPreset } from '../core/mask';
+import type { CamMethod } from '../core/camMethods';
 import type {
-  BackendChoice, BackendInfo, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, TrainPhase,
+  BackendChoice, BackendInfo, CompareCell, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
 } from '../protocol/messages';
+import type { Colormap } from '../render/colormap';
 
 export interface PhotoEntry {
   id: string;
@@ -20,6 +22,8 @@ export interface RuntimeSlice {
   backend: BackendInfo | null;
   backendChoice: BackendChoice;
   error: { code: ErrorCode | 'worker' | 'input'; message: string } | null;
+  view: 'steer' | 'compare';
+  setView(view: RuntimeSlice['view']): void;
   setStage(stage: RuntimeSlice['stage'], message: string): void;
   setBackend(info: BackendInfo): void;
   setBackendChoice(choice: BackendChoice): void;
@@ -68,7 +72,37 @@ export interface TrainingSlice {
   finishRun(result: TrainingSlice['lastRun']): void;
 }
 
-export type AppState = RuntimeSlice & PhotosSlice & TargetSlice & SettingsSlice & TrainingSlice;
+export interface LibrarySlice {
+  models: ModelMeta[];
+  storage: { persistent: boolean; message: string } | null;
+  /** The model steering starts from; null trains a new baseline first. */
+  baseModelId: string | null;
+  setModels(models: ModelMeta[]): void;
+  setStorage(storage: LibrarySlice['storage']): void;
+  setBaseModelId(id: string | null): void;
+}
+
+export interface CompareSlice {
+  compareModelIds: string[];
+  compareImageIds: string[];
+  camMethod: CamMethod;
+  colormap: Colormap;
+  opacity: number;
+  /** Cells of the latest evaluation, keyed `${modelId}|${imageId}`. */
+  cells: Record<string, CompareCell>;
+  evalRequestId: number;
+  evalProgress: { done: number; total: number } | null;
+  toggleCompareModel(id: string): void;
+  toggleCompareImage(id: string): void;
+  setCamMethod(m: CamMethod): void;
+  setColormap(c: Colormap): void;
+  setOpacity(o: number): void;
+  beginEvaluation(requestId: number): void;
+  setCell(requestId: number, cell: CompareCell): void;
+  setEvalProgress(requestId: number, p: { done: number; total: number } | null): void;
+}
+
+export type AppState = RuntimeSlice & PhotosSlice & TargetSlice & SettingsSlice & TrainingSlice & LibrarySlice & CompareSlice;
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
 const runtimeSlice: Slice<RuntimeSlice> = (set) => ({
@@ -77,6 +111,8 @@ const runtimeSlice: Slice<RuntimeSlice> = (set) => ({
   backend: null,
   backendChoice: 'auto',
   error: null,
+  view: 'steer',
+  setView: (view) => set({ view }),
   setStage: (stage, stageMessage) => set({ stage, stageMessage }),
   setBackend: (backend) => set({ backend }),
   setBackendChoice: (backendChoice) => set({ backendChoice }),
@@ -134,13 +170,56 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   finishRun: (lastRun) => set({ running: false, paused: false, lastRun }),
 });
 
+const librarySlice: Slice<LibrarySlice> = (set) => ({
+  models: [],
+  storage: null,
+  baseModelId: null,
+  setModels: (models) =>
+    set((s) => ({
+      models,
+      baseModelId: models.some((m) => m.id === s.baseModelId) ? s.baseModelId : null,
+      compareModelIds: s.compareModelIds.filter((id) => models.some((m) => m.id === id)),
+    })),
+  setStorage: (storage) => set({ storage }),
+  setBaseModelId: (baseModelId) => set({ baseModelId }),
+});
+
+const toggle = (list: string[], id: string) => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);
+
+const compareSlice: Slice<CompareSlice> = (set) => ({
+  compareModelIds: [],
+  compareImageIds: [],
+  camMethod: 'gradcam',
+  colormap: 'jet',
+  opacity: 0.55,
+  cells: {},
+  evalRequestId: 0,
+  evalProgress: null,
+  toggleCompareModel: (id) => set((s) => ({ compareModelIds: toggle(s.compareModelIds, id) })),
+  toggleCompareImage: (id) => set((s) => ({ compareImageIds: toggle(s.compareImageIds, id) })),
+  setCamMethod: (camMethod) => set({ camMethod }),
+  setColormap: (colormap) => set({ colormap }),
+  setOpacity: (opacity) => set({ opacity }),
+  beginEvaluation: (evalRequestId) => set({ evalRequestId, cells: {}, evalProgress: { done: 0, total: 1 } }),
+  setCell: (requestId, cell) =>
+    set((s) => (requestId === s.evalRequestId ? { cells: { ...s.cells, [`${cell.modelId}|${cell.imageId}`]: cell } } : {})),
+  setEvalProgress: (requestId, evalProgress) => set((s) => (requestId === s.evalRequestId ? { evalProgress } : {})),
+});
+
 export const useStore = create<AppState>()(
   persist(
-    (...a) => ({ ...runtimeSlice(...a), ...photosSlice(...a), ...targetSlice(...a), ...settingsSlice(...a), ...trainingSlice(...a) }),
+    (...a) => ({
+      ...runtimeSlice(...a), ...photosSlice(...a), ...targetSlice(...a), ...settingsSlice(...a), ...trainingSlice(...a),
+      ...librarySlice(...a), ...compareSlice(...a),
+    }),
     {
       name: 'camsteer-ui',
       version: 1,
-      partialize: (s) => ({ settings: s.settings, selectedId: s.selectedId, preset: s.preset, presetFrac: s.presetFrac, backendChoice: s.backendChoice }),
+      partialize: (s) => ({
+        settings: s.settings, selectedId: s.selectedId, preset: s.preset, presetFrac: s.presetFrac, backendChoice: s.backendChoice,
+        baseModelId: s.baseModelId, compareModelIds: s.compareModelIds, compareImageIds: s.compareImageIds,
+        camMethod: s.camMethod, colormap: s.colormap, opacity: s.opacity, view: s.view,
+      }),
       merge: (persisted, current) => {
         const p = (persisted ?? {}) as Partial<AppState>;
         const merged = { ...current, ...p, settings: { ...DEFAULT_SETTINGS, ...(p.settings ?? {}) } };

@@ -3,9 +3,12 @@ import { client } from '../client/workerClient';
 import { loadBuiltInPhotos } from '../client/photos';
 import { BACKEND_ORDER, type BackendChoice } from '../protocol/messages';
 import { useStore } from '../state/store';
+import { CompareGrid } from './CompareGrid';
 import { CompareView } from './CompareView';
 import { ErrorBanner } from './ErrorBanner';
 import { Header } from './Header';
+import { LibraryPanel } from './LibraryPanel';
+import { LossChart } from './LossChart';
 import { PhotoStrip } from './PhotoStrip';
 import { SettingsPanel } from './SettingsPanel';
 import { TargetPanel } from './TargetPanel';
@@ -18,6 +21,7 @@ function backendFromUrl(): BackendChoice | null {
 }
 
 export function App() {
+  const view = useStore((s) => s.view);
   useEffect(() => {
     const s = useStore.getState();
     const fromUrl = backendFromUrl();
@@ -35,19 +39,33 @@ export function App() {
     <div className="app">
       <Header />
       <ErrorBanner />
-      <main className="layout">
-        <section className="col col-left">
-          <PhotoStrip />
-          <TargetPanel />
-        </section>
-        <section className="col col-mid">
-          <TrainPanel />
-          <CompareView />
-        </section>
-        <section className="col col-right">
-          <SettingsPanel />
-        </section>
-      </main>
+      {view === 'steer' ? (
+        <main className="layout">
+          <section className="col col-left">
+            <PhotoStrip />
+            <TargetPanel />
+          </section>
+          <section className="col col-mid">
+            <TrainPanel />
+            <CompareView />
+            <div className="panel">
+              <LossChart />
+            </div>
+          </section>
+          <section className="col col-right">
+            <SettingsPanel />
+          </section>
+        </main>
+      ) : (
+        <main className="layout layout-compare">
+          <section className="col col-left">
+            <LibraryPanel />
+          </section>
+          <section className="col col-mid">
+            <CompareGrid />
+          </section>
+        </main>
+      )}
     </div>
   );
 }

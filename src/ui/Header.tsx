@@ -8,6 +8,8 @@ export function Header() {
   const stage = useStore((s) => s.stage);
   const stageMessage = useStore((s) => s.stageMessage);
   const running = useStore((s) => s.running);
+  const view = useStore((s) => s.view);
+  const setView = useStore((s) => s.setView);
 
   const change = (next: BackendChoice) => {
     const s = useStore.getState();
@@ -28,6 +30,14 @@ export function Header() {
       <h1>
         CamSteer <span className="tagline">steer where an image-quality model looks</span>
       </h1>
+      <nav className="tabs" role="tablist">
+        <button role="tab" aria-selected={view === 'steer'} className={view === 'steer' ? 'on' : ''} onClick={() => setView('steer')} data-testid="tab-steer">
+          Steer
+        </button>
+        <button role="tab" aria-selected={view === 'compare'} className={view === 'compare' ? 'on' : ''} onClick={() => setView('compare')} data-testid="tab-compare">
+          Compare &amp; library
+        </button>
+      </nav>
       <div className="backend" title={backend?.reasons.join('\n') ?? ''}>
         <label>
           Backend{' '}

@@ -4,11 +4,12 @@ import { batchSampler, disposeBatch, makeBatch } from '../core/batch';
 import { computeCam } from '../core/cam';
 import { SCORE_SCALE, TARGET_LAYER, type TrainSettings } from '../core/config';
 import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset';
-import { assertSteerable, resizeMask, type Mask } from '../core/mask';
-import { buildTinyModel, cloneModel } from '../core/model';
+import { areaFraction, assertSteerable, resizeMask, type Mask } from '../core/mask';
+import { buildTinyModel } from '../core/model';
 import { Trainer } from '../core/trainer';
-import type { FromWorker, HeatmapFrame, LossReadout, TrainPhase } from '../protocol/messages';
+import type { CurvePoint, FromWorker, HeatmapFrame, ModelMeta, TrainPhase } from '../protocol/messages';
 import { bitmapToTensor, canvasJpeg } from './pixels';
+import { newModelId, ModelRegistry } from './registry';
 
 export class NonFiniteLossError extends Error {
   constructor(step: number) {
@@ -44,113 +45,152 @@ export class RunControl {
   }
 }
 
-interface Baseline {
-  key: string;
-  model: tf.LayersModel;
-  samples: Sample[];
+export interface TrainRequest {
+  settings: TrainSettings;
+  baseModelId: string | null;
+  targetImageId: string;
+  mask: Mask;
+  name: string;
 }
 
-/** Worker-side state that outlives one run: the images and the cached baseline. */
-export class Session {
-  private baseline: Baseline | null = null;
-  readonly images = new Map<string, ImageBitmap>();
+type Grid = { h: number; w: number };
 
-  constructor(private readonly post: (msg: FromWorker) => void) {}
+function gridOf(model: tf.LayersModel, layerName: string): Grid {
+  const shape = model.getLayer(layerName).outputShape as number[];
+  return { h: shape[1], w: shape[2] };
+}
+
+/** Worker-side state that outlives one run: images, the labelled samples, the model library. */
+export class Session {
+  readonly images = new Map<string, ImageBitmap>();
+  readonly registry: ModelRegistry;
+  private data: { key: string; samples: Sample[] } | null = null;
+
+  constructor(private readonly post: (msg: FromWorker) => void) {
+    this.registry = new ModelRegistry((models) => post({ type: 'models', models }));
+  }
 
   setImages(images: { id: string; bitmap: ImageBitmap }[]): void {
     for (const b of this.images.values()) b.close();
     this.images.clear();
     for (const im of images) this.images.set(im.id, im.bitmap);
-    this.dropBaseline();
+    this.dropSamples();
   }
 
-  dropBaseline(): void {
-    if (!this.baseline) return;
-    this.baseline.model.dispose();
-    disposeSamples(this.baseline.samples);
-    this.baseline = null;
+  private dropSamples(): void {
+    if (this.data) disposeSamples(this.data.samples);
+    this.data = null;
   }
 
-  async run(settings: TrainSettings, targetImageId: string, mask: Mask, control: RunControl): Promise<void> {
-    assertSteerable(mask);
-    if (!this.images.has(targetImageId)) throw new Error(`Image "${targetImageId}" is not loaded`);
-    const t0 = performance.now();
-    const base = await this.ensureBaseline(settings, control);
-    if (!base || control.stopped) return this.finish(true, 0, t0);
-
-    const model = await cloneModel(base.model);
-    const outShape = model.getLayer(TARGET_LAYER).outputShape as number[];
-    const grid = { h: outShape[1], w: outShape[2] };
-    const maskGrid = resizeMask(mask, grid.w, grid.h).data;
-    const samples = base.samples;
-    const target = samples.findIndex((s) => s.refId === targetImageId && s.distortion === null);
-    const x = samples[target].image.expandDims(0) as tf.Tensor4D;
-    const trainer = new Trainer(model, { ...settings, layerName: TARGET_LAYER });
-    try {
-      this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'before', targetImageId, 0) });
-      const own = samples.map((s, i) => (s.refId === targetImageId ? i : -1)).filter((i) => i >= 0);
-      const rest = samples.map((s, i) => (s.refId !== targetImageId ? i : -1)).filter((i) => i >= 0);
-      const half = rest.length ? Math.ceil(settings.batchSize / 2) : settings.batchSize;
-      const nextOwn = batchSampler(own, half, settings.seed + 1);
-      const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
-      const steps = await this.loop('steering', settings, control, trainer, async () => {
-        const idx = rest.length ? [...nextOwn(), ...nextRest()] : nextOwn();
-        return makeBatch(samples, idx, new Map([[targetImageId, maskGrid]]), grid);
-      }, async (step) => {
-        this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'live', targetImageId, step) });
-      });
-      this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'after', targetImageId, steps) });
-      this.finish(control.stopped, steps, t0);
-    } finally {
-      x.dispose();
-      trainer.dispose();
-      model.dispose();
-    }
-  }
-
-  private finish(stopped: boolean, steps: number, t0: number): void {
-    this.post({ type: 'done', stopped, steps, seconds: (performance.now() - t0) / 1000 });
-  }
-
-  /** Builds the distorted set and trains the quality-only baseline, or reuses the cached one. */
-  private async ensureBaseline(settings: TrainSettings, control: RunControl): Promise<Baseline | null> {
+  /** Every loaded photo plus its distorted copies at an input size, with labels (cached). */
+  async samples(inputSize: number, seed: number): Promise<Sample[]> {
     const ids = [...this.images.keys()].sort();
-    const key = JSON.stringify([ids, settings.inputSize, settings.baselineSteps, settings.batchSize, settings.learningRate, settings.optimizer, settings.seed]);
-    if (this.baseline?.key === key) return this.baseline;
-    this.dropBaseline();
-
-    const refs = [...this.images.entries()].map(([id, bm]) => ({ id, image: bitmapToTensor(bm, settings.inputSize) }));
-    let samples: Sample[];
+    const key = JSON.stringify([ids, inputSize, seed]);
+    if (this.data?.key === key) return this.data.samples;
+    this.dropSamples();
+    const refs = [...this.images.entries()].map(([id, bm]) => ({ id, image: bitmapToTensor(bm, inputSize) }));
     try {
-      samples = await buildDistortedSet(refs, { seed: settings.seed, jpeg: canvasJpeg }, (done, total) =>
+      const samples = await buildDistortedSet(refs, { seed, jpeg: canvasJpeg }, (done, total) =>
         this.post({ type: 'progress', phase: 'preparing', step: done, total, losses: null, stepsPerSec: 0, message: `Distorting photos ${done}/${total}` }),
       );
+      this.data = { key, samples };
+      return samples;
     } finally {
       tf.dispose(refs.map((r) => r.image));
     }
+  }
+
+  private warn(message: string | null): void {
+    if (message) this.post({ type: 'storage', persistent: false, message });
+  }
+
+  async run(req: TrainRequest, control: RunControl): Promise<void> {
+    const { settings, targetImageId, mask } = req;
+    assertSteerable(mask);
+    if (!this.images.has(targetImageId)) throw new Error(`Image "${targetImageId}" is not loaded`);
+    const t0 = performance.now();
+
+    let baseId = req.baseModelId && this.registry.has(req.baseModelId) ? req.baseModelId : null;
+    if (!baseId) {
+      baseId = await this.trainBaseline(settings, control);
+      if (!baseId) return this.finish(true, 0, t0, null);
+    }
+    const baseMeta = this.registry.meta(baseId);
+    const layerName = baseMeta.layerName;
+    const samples = await this.samples(baseMeta.inputSize, settings.seed);
+    const model = await this.registry.copy(baseId);
+    const grid = gridOf(model, layerName);
+    const maskGrid = resizeMask(mask, grid.w, grid.h).data;
+    const target = samples.findIndex((s) => s.refId === targetImageId && s.distortion === null);
+    const x = samples[target].image.expandDims(0) as tf.Tensor4D;
+    const trainer = new Trainer(model, { ...settings, layerName });
+    const curve: CurvePoint[] = [];
+    let saved = false;
+    try {
+      this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'before', targetImageId, 0) });
+      const own = samples.flatMap((s, i) => (s.refId === targetImageId ? [i] : []));
+      const rest = samples.flatMap((s, i) => (s.refId !== targetImageId ? [i] : []));
+      const half = rest.length ? Math.ceil(settings.batchSize / 2) : settings.batchSize;
+      const nextOwn = batchSampler(own, half, settings.seed + 1);
+      const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
+      const masks = new Map([[targetImageId, maskGrid]]);
+      const steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,
+        () => makeBatch(samples, rest.length ? [...nextOwn(), ...nextRest()] : nextOwn(), masks, grid),
+        async (step) => {
+          const frame = await this.heatmap(trainer, x, grid, mask, 'live', targetImageId, step);
+          this.post({ type: 'heatmap', frame });
+          return frame.energy;
+        });
+      this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'after', targetImageId, steps) });
+      let modelId: string | null = null;
+      if (steps > 0) {
+        modelId = newModelId();
+        const meta: ModelMeta = {
+          id: modelId, name: req.name, kind: 'steered', createdAt: Date.now(), inputSize: baseMeta.inputSize, layerName,
+          parentId: baseId, settings, target: { imageId: targetImageId, mask, area: areaFraction(mask) }, curve, metrics: null,
+        };
+        this.warn(await this.registry.add(meta, model));
+        saved = true;
+      }
+      this.finish(control.stopped, steps, t0, modelId);
+    } finally {
+      x.dispose();
+      trainer.dispose();
+      if (!saved) model.dispose();
+    }
+  }
+
+  private finish(stopped: boolean, steps: number, t0: number, modelId: string | null): void {
+    this.post({ type: 'done', stopped, steps, seconds: (performance.now() - t0) / 1000, modelId });
+  }
+
+  /** Trains a tiny model from scratch on quality only and adds it to the library. */
+  private async trainBaseline(settings: TrainSettings, control: RunControl): Promise<string | null> {
+    const samples = await this.samples(settings.inputSize, settings.seed);
     const model = buildTinyModel(settings.inputSize, settings.seed);
     const trainer = new Trainer(model, { ...settings, lambda: 0, layerName: TARGET_LAYER });
+    const curve: CurvePoint[] = [];
     try {
-      const outShape = model.getLayer(TARGET_LAYER).outputShape as number[];
-      const grid = { h: outShape[1], w: outShape[2] };
+      const grid = gridOf(model, TARGET_LAYER);
       const next = batchSampler(samples.map((_, i) => i), settings.batchSize, settings.seed);
-      await this.loop('baseline', { ...settings, steerSteps: settings.baselineSteps }, control, trainer, async () =>
-        makeBatch(samples, next(), new Map(), grid),
-      );
+      await this.loop('baseline', settings.baselineSteps, settings.emitEvery, control, trainer, curve, () => makeBatch(samples, next(), new Map(), grid));
     } catch (e) {
       model.dispose();
-      disposeSamples(samples);
       throw e;
     } finally {
       trainer.dispose();
     }
     if (control.stopped) {
       model.dispose();
-      disposeSamples(samples);
       return null;
     }
-    this.baseline = { key, model, samples };
-    return this.baseline;
+    const id = newModelId();
+    const meta: ModelMeta = {
+      id, name: `Baseline · tiny ${settings.inputSize}px · seed ${settings.seed}`, kind: 'baseline', createdAt: Date.now(),
+      inputSize: settings.inputSize, layerName: TARGET_LAYER, parentId: null, settings: { ...settings, lambda: 0 }, target: null, curve, metrics: null,
+    };
+    this.warn(await this.registry.add(meta, model));
+    return id;
   }
 
   /**
@@ -159,36 +199,37 @@ export class Session {
    */
   private async loop(
     phase: TrainPhase,
-    settings: TrainSettings,
+    total: number,
+    emitEvery: number,
     control: RunControl,
     trainer: Trainer,
-    batchAt: (step: number) => Promise<ReturnType<typeof makeBatch>>,
-    onEmit?: (step: number) => Promise<void>,
+    curve: CurvePoint[],
+    nextBatch: () => ReturnType<typeof makeBatch>,
+    onEmit?: (step: number) => Promise<number>,
   ): Promise<number> {
-    const total = settings.steerSteps;
     let windowStart = performance.now();
     let windowSteps = 0;
     let step = 0;
     while (step < total && !control.stopped) {
-      const batch = await batchAt(step);
+      const batch = nextBatch();
       const losses = trainer.step(batch);
       disposeBatch(batch);
       step++;
       windowSteps++;
-      if (step % settings.emitEvery === 0 || step === total) {
+      if (step % emitEvery === 0 || step === total) {
         const [totalLoss, task, cam] = Array.from(await losses.data());
         losses.dispose();
         if (![totalLoss, task, cam].every(Number.isFinite)) throw new NonFiniteLossError(step);
         const now = performance.now();
-        const readout: LossReadout = { total: totalLoss, task, cam };
         this.post({
-          type: 'progress', phase, step, total, losses: readout,
+          type: 'progress', phase, step, total, losses: { total: totalLoss, task, cam },
           stepsPerSec: (windowSteps * 1000) / Math.max(1, now - windowStart),
           message: phase === 'baseline' ? 'Training the quality baseline' : 'Steering toward the mask',
         });
         windowStart = now;
         windowSteps = 0;
-        await onEmit?.(step);
+        const energy = onEmit ? await onEmit(step) : null;
+        curve.push({ phase, step, total, task, cam, energy });
       } else {
         losses.dispose();
       }
@@ -197,15 +238,7 @@ export class Session {
     return step;
   }
 
-  private async heatmap(
-    trainer: Trainer,
-    x: tf.Tensor4D,
-    grid: { h: number; w: number },
-    mask: Mask,
-    which: HeatmapFrame['which'],
-    imageId: string,
-    step: number,
-  ): Promise<HeatmapFrame> {
+  private async heatmap(trainer: Trainer, x: tf.Tensor4D, grid: Grid, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {
     const { q, map } = computeCam(trainer.split, x, 'gradcam');
     const [data, score] = await Promise.all([map.data() as Promise<Float32Array>, q.data()]);
     tf.dispose([q, map]);

@@ -1,7 +1,12 @@
 /// <reference lib="webworker" />
+import { fromArtifacts } from '../core/artifacts';
 import { EmptyMaskError } from '../core/mask';
-import { transfersOf, type ErrorCode, type FromWorker, type ToWorker } from '../protocol/messages';
+import { camLayerNames } from '../core/model';
+import { ModelImportError, unzipModel, zipModel } from '../core/modelZip';
+import { transfersOf, type ErrorCode, type FromWorker, type ModelMeta, type ToWorker } from '../protocol/messages';
 import { BackendUnavailableError, initBackend } from './backend';
+import { evaluate } from './evaluate';
+import { newModelId } from './registry';
 import { NonFiniteLossError, RunControl, Session } from './session';
 
 const scope = self as unknown as {
@@ -17,6 +22,7 @@ function codeOf(e: unknown): ErrorCode {
   if (e instanceof EmptyMaskError) return 'empty-mask';
   if (e instanceof NonFiniteLossError) return 'non-finite';
   if (e instanceof BackendUnavailableError) return 'backend';
+  if (e instanceof ModelImportError) return 'import';
   return 'training';
 }
 
@@ -29,6 +35,48 @@ function reportError(e: unknown, code: ErrorCode = codeOf(e)): void {
 const session = new Session(post);
 let control: RunControl | null = null;
 
+async function withControl(f: (c: RunControl) => Promise<void>): Promise<void> {
+  const c = new RunControl();
+  control = c;
+  try {
+    await f(c);
+  } finally {
+    control = null;
+  }
+}
+
+/** Builds library metadata for an imported LayersModel, checking it can be explained. */
+async function importModel(fileName: string, data: ArrayBuffer): Promise<void> {
+  const artifacts = unzipModel(new Uint8Array(data));
+  let model;
+  try {
+    model = await fromArtifacts(artifacts);
+  } catch (e) {
+    throw new ModelImportError(`tfjs could not build it (${(e as Error).message}).`);
+  }
+  try {
+    const inShape = model.inputs[0].shape;
+    const outShape = model.outputs[0].shape;
+    if (inShape.length !== 4 || inShape[3] !== 3 || !inShape[1] || inShape[1] !== inShape[2]) {
+      throw new ModelImportError(`its input is ${JSON.stringify(inShape)}; a square RGB image input [null, S, S, 3] is needed.`);
+    }
+    if (outShape.length !== 2 || outShape[1] !== 1) throw new ModelImportError(`its output is ${JSON.stringify(outShape)}; a scalar score [null, 1] is needed.`);
+    const layers = camLayerNames(model);
+    const declared = (artifacts.userDefinedMetadata?.camsteer as { layerName?: string } | undefined)?.layerName ?? (artifacts.userDefinedMetadata?.targetLayer as string | undefined);
+    const layerName = declared && layers.includes(declared) ? declared : layers[layers.length - 1];
+    if (!layerName) throw new ModelImportError('it has no layer with a spatial [h, w, channels] output to explain.');
+    const meta: ModelMeta = {
+      id: newModelId(), name: fileName.replace(/\.zip$/i, ''), kind: 'imported', createdAt: Date.now(), inputSize: inShape[1],
+      layerName, parentId: null, settings: null, target: null, curve: [], metrics: null,
+    };
+    const warning = await session.registry.addArtifacts(meta, artifacts, model);
+    if (warning) post({ type: 'storage', persistent: false, message: warning });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init': {
@@ -36,6 +84,9 @@ async function handle(msg: ToWorker): Promise<void> {
       const info = await initBackend(msg.backend);
       console.info('[camsteer worker] backend', info.name, info.reasons.join('; '));
       post({ type: 'backend', info });
+      post({ type: 'lifecycle', stage: 'loading', message: 'Loading the model library' });
+      const warning = await session.registry.init();
+      post({ type: 'storage', persistent: !warning, message: warning ?? 'Models are saved in this browser.' });
       post({ type: 'lifecycle', stage: 'ready', message: `Ready on ${info.name}` });
       return;
     }
@@ -43,16 +94,37 @@ async function handle(msg: ToWorker): Promise<void> {
       session.setImages(msg.images);
       post({ type: 'imagesLoaded', ids: msg.images.map((i) => i.id) });
       return;
-    case 'train': {
-      const c = new RunControl();
-      control = c;
-      try {
-        await session.run(msg.settings, msg.targetImageId, msg.mask, c);
-      } finally {
-        control = null;
-      }
+    case 'train':
+      return withControl((c) => session.run(msg, c));
+    case 'evaluate':
+      return withControl((c) =>
+        evaluate(msg, {
+          registry: session.registry,
+          images: session.images,
+          samplesFor: async (size) => ({ samples: await session.samples(size, 7), testIds: null }),
+          post,
+        }, c),
+      );
+    case 'renameModel':
+      await session.registry.update(msg.id, { name: msg.name.trim() || 'Untitled model' });
+      return;
+    case 'deleteModel':
+      return session.registry.remove(msg.id);
+    case 'duplicateModel': {
+      const warning = await session.registry.duplicate(msg.id, newModelId());
+      if (warning) post({ type: 'storage', persistent: false, message: warning });
       return;
     }
+    case 'exportModel': {
+      const meta = session.registry.meta(msg.id);
+      const a = session.registry.artifacts(msg.id);
+      const { target, curve, ...rest } = meta;
+      const data = zipModel({ ...a, userDefinedMetadata: { ...a.userDefinedMetadata, camsteer: { ...rest, curve, targetImageId: target?.imageId ?? null, targetArea: target?.area ?? null } } });
+      post({ type: 'modelZip', id: msg.id, fileName: `${meta.name.replace(/[^\w.-]+/g, '_')}.zip`, data });
+      return;
+    }
+    case 'importModel':
+      return importModel(msg.fileName, msg.data);
     case 'pause':
       control?.pause();
       post({ type: 'paused', paused: true });

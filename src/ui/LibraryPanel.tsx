@@ -1,0 +1,78 @@
+import { useRef, useState } from 'react';
+import { client } from '../client/workerClient';
+import type { ModelMeta } from '../protocol/messages';
+import { useStore } from '../state/store';
+
+const KIND_LABEL: Record<ModelMeta['kind'], string> = { baseline: 'baseline', steered: 'steered', shipped: 'shipped', imported: 'imported' };
+
+function ModelRow({ m }: { m: ModelMeta }) {
+  const compare = useStore((s) => s.compareModelIds.includes(m.id));
+  const isBase = useStore((s) => s.baseModelId === m.id);
+  const running = useStore((s) => s.running);
+  const toggleCompare = useStore((s) => s.toggleCompareModel);
+  const setBase = useStore((s) => s.setBaseModelId);
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(m.name);
+  const q = m.metrics?.quality;
+  const commit = () => {
+    setEditing(false);
+    if (name.trim() && name !== m.name) client.renameModel(m.id, name.trim());
+  };
+  return (
+    <li className="model-row" data-testid={`model-${m.id}`} data-kind={m.kind} data-name={m.name}>
+      <input type="checkbox" checked={compare} onChange={() => toggleCompare(m.id)} title="Show in the compare grid" aria-label={`Compare ${m.name}`} data-testid="model-compare" />
+      <div className="model-main">
+        {editing ? (
+          <input autoFocus value={name} onChange={(e) => setName(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' ? commit() : e.key === 'Escape' && setEditing(false)} data-testid="model-name-input" />
+        ) : (
+          <span className="model-name" onDoubleClick={() => setEditing(true)} title="Double-click to rename">
+            {m.name}
+          </span>
+        )}
+        <small className="muted">
+          {KIND_LABEL[m.kind]} · {m.inputSize}px · {new Date(m.createdAt).toLocaleString()}
+          {q && ` · SRCC ${q.srcc.toFixed(3)}`}
+        </small>
+      </div>
+      <div className="model-actions">
+        <button className={`small ${isBase ? 'on' : ''}`} disabled={running} onClick={() => setBase(isBase ? null : m.id)} title="Steer starting from this model" data-testid="model-base">
+          {isBase ? 'Base ✓' : 'Use as base'}
+        </button>
+        <button className="small" onClick={() => setEditing(true)} data-testid="model-rename">Rename</button>
+        <button className="small" onClick={() => client.duplicateModel(m.id)} data-testid="model-duplicate">Duplicate</button>
+        <button className="small" onClick={() => client.exportModel(m.id)} data-testid="model-export">Export</button>
+        <button className="small danger" disabled={running} onClick={() => confirm(`Delete "${m.name}"? This cannot be undone.`) && client.deleteModel(m.id)} data-testid="model-delete">
+          Delete
+        </button>
+      </div>
+    </li>
+  );
+}
+
+export function LibraryPanel() {
+  const models = useStore((s) => s.models);
+  const storage = useStore((s) => s.storage);
+  const baseModelId = useStore((s) => s.baseModelId);
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <div className="panel" data-testid="library">
+      <div className="panel-head">
+        <h2>Model library</h2>
+        <button className="small" onClick={() => input.current?.click()} data-testid="import-button">Import…</button>
+        <input ref={input} type="file" accept=".zip,application/zip" hidden data-testid="import-input" onChange={(e) => {
+          const f = e.target.files?.[0];
+          if (f) void client.importModel(f);
+          e.target.value = '';
+        }} />
+      </div>
+      {storage && <p className={`muted ${storage.persistent ? '' : 'warn'}`}>{storage.message}</p>}
+      <p className="muted">{baseModelId ? 'Steering starts from the model marked Base.' : 'No base chosen: Fine-tune trains a new baseline first.'}</p>
+      <ul className="model-list">
+        {models.map((m) => (
+          <ModelRow key={m.id} m={m} />
+        ))}
+      </ul>
+      {!models.length && <p className="muted">No models yet. Fine-tune one, or import a tfjs LayersModel (.zip of model.json + weights).</p>}
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import { AppPage } from './pages/AppPage';
+
+const TINY = { inputSize: 32, baselineSteps: 10, steerSteps: 10, batchSize: 4, emitEvery: 2, lambda: 5, learningRate: 0.005 };
+
+test('train two models, compare them, export, reload and find them again; pause and resume', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open('wasm');
+  await page.getByTestId('photo-astronaut').click();
+  await app.tinySettings(TINY);
+
+  // model 1: a new baseline, then steered toward the corners
+  await page.getByTestId('preset-corners').click();
+  await app.fineTune();
+  await app.waitDone();
+
+  // model 2: steered toward the centre from the same baseline; pause and resume mid-run
+  await page.getByTestId('preset-center').click();
+  await app.setNumber('steerSteps', 40);
+  await app.fineTune();
+  const status = page.getByTestId('train-status');
+  await expect(status).toHaveAttribute('data-phase', 'steering');
+  await expect.poll(async () => Number(await status.getAttribute('data-step'))).toBeGreaterThanOrEqual(4);
+  await page.getByTestId('pause-button').click();
+  await expect(page.getByTestId('pause-button')).toHaveText('Resume');
+  const pausedAt = Number(await status.getAttribute('data-step'));
+  await page.waitForTimeout(1500);
+  expect(Number(await status.getAttribute('data-step'))).toBeLessThanOrEqual(pausedAt + 2);
+  const frozen = Number(await status.getAttribute('data-step'));
+  await page.waitForTimeout(1000);
+  expect(Number(await status.getAttribute('data-step'))).toBe(frozen);
+  await page.getByTestId('pause-button').click();
+  await expect.poll(async () => Number(await status.getAttribute('data-step'))).toBeGreaterThan(frozen);
+  await app.waitDone();
+  await expect(page.getByTestId('run-done')).toContainText('Done after 40 steering steps');
+
+  // compare view: baseline + two steered models, two images
+  await page.getByTestId('tab-compare').click();
+  const rows = page.locator('[data-testid^="model-m-"]');
+  await expect(rows).toHaveCount(3);
+  await expect(page.locator('[data-kind="baseline"]')).toHaveCount(1);
+  for (const r of await rows.all()) {
+    const box = r.getByTestId('model-compare');
+    if (!(await box.isChecked())) await box.check();
+  }
+  await page.getByTestId('grid-image-astronaut').check();
+  await page.getByTestId('grid-image-coffee').check();
+  const grid = page.getByTestId('grid');
+  await expect(grid).toHaveAttribute('data-cells', '6', { timeout: 60_000 });
+
+  await page.getByTestId('cam-method').selectOption('hirescam');
+  await expect(grid).toHaveAttribute('data-method', 'hirescam');
+  await expect(grid).toHaveAttribute('data-cells', '6', { timeout: 60_000 });
+  await page.getByTestId('grid-colormap').selectOption('viridis');
+  await expect(grid).toHaveAttribute('data-colormap', 'viridis');
+  await expect(page.getByTestId('eval-progress')).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.locator('[data-testid="srcc"]').first()).not.toHaveText('–');
+
+  const [csvDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  const csv = (await readFile(await csvDl.path())).toString();
+  const lines = csv.trim().split('\n');
+  expect(lines[0]).toBe('model,kind,method,srcc,plcc,krcc,energy,chance,pointing,iou50,meanIou,auc');
+  expect(lines).toHaveLength(1 + 3 * 5);
+  expect(lines.filter((l) => l.includes(',HiResCAM,'))).toHaveLength(3);
+  expect(lines[1].split(',')[3]).toMatch(/^-?\d/);
+
+  const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png').click()]);
+  const png = await readFile(await pngDl.path());
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
+  expect(png.readUInt32BE(16)).toBe(120 + 3 * 220);
+  expect(png.readUInt32BE(20)).toBe(28 + 2 * 220);
+
+  await page.getByTestId('cell-' + (await rows.first().getAttribute('data-testid'))!.slice(6) + '-astronaut').click();
+  await expect(page.getByTestId('cell-modal')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('cell-modal')).toHaveCount(0);
+
+  // reload: the library, its metrics and the view survive
+  const names = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+  await page.reload();
+  await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(3, { timeout: 60_000 });
+  expect(await page.locator('[data-testid^="model-m-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(names);
+  await expect(page.locator('[data-testid="srcc"]').first()).not.toHaveText('–');
+  expect(app.offOrigin).toEqual([]);
+});

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs';
+import { strToU8, zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fromArtifacts, toArtifacts } from './artifacts';
+import { buildTinyModel } from './model';
+import { ModelImportError, unzipModel, zipModel } from './modelZip';
+import { useCpuBackend } from './testUtil';
+
+beforeAll(useCpuBackend);
+
+describe('model zip export/import', () => {
+  it('round-trips to identical weights, topology and metadata', async () => {
+    const model = buildTinyModel(16, 3);
+    const zipped = zipModel(await toArtifacts(model, { camsteer: { name: 'x' } }));
+    const back = unzipModel(zipped);
+    expect(back.userDefinedMetadata).toEqual({ camsteer: { name: 'x' } });
+    const loaded = await fromArtifacts(back);
+    const a = model.getWeights();
+    const b = loaded.getWeights();
+    expect(b.length).toBe(a.length);
+    a.forEach((w, i) => expect(Array.from(b[i].dataSync())).toEqual(Array.from(w.dataSync())));
+    const x = tf.randomUniform([1, 16, 16, 3], 0, 1, 'float32', 1);
+    expect((loaded.predict(x) as tf.Tensor).dataSync()[0]).toBe((model.predict(x) as tf.Tensor).dataSync()[0]);
+  });
+
+  const modelJson = async () => {
+    const a = await toArtifacts(buildTinyModel(16, 1));
+    return { a, json: { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] } };
+  };
+
+  it('refuses invalid JSON, a missing weight file, wrong sizes and non-zips with clear errors', async () => {
+    const { a, json } = await modelJson();
+    const bin = new Uint8Array(a.weightData);
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8('{not json'), 'weights.bin': bin }))).toThrow(/not valid JSON/);
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(json)) }))).toThrow(/"weights.bin" named in model.json is missing/);
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(json)), 'weights.bin': bin.slice(8) }))).toThrow(/manifest's shapes need/);
+    expect(() => unzipModel(zipSync({ 'other.txt': strToU8('hi') }))).toThrow(/no model.json/);
+    expect(() => unzipModel(strToU8('plain text'))).toThrow(ModelImportError);
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8('{"weightsManifest": []}') }))).toThrow(/no modelTopology/);
+  });
+
+  it('refuses a manifest declaring absurd weight sizes before reading them', async () => {
+    const { json } = await modelJson();
+    const huge = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'w', shape: [100000, 100000], dtype: 'float32' }] }] };
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(huge)), 'weights.bin': new Uint8Array(4) }))).toThrow(/declares/);
+  });
+
+  it('finds model.json in a folder inside the zip, with sharded weights', async () => {
+    const { a } = await modelJson();
+    const bin = new Uint8Array(a.weightData);
+    const half = Math.floor(bin.length / 2);
+    const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['g1.bin', 'g2.bin'], weights: a.weightSpecs }] };
+    const back = unzipModel(zipSync({ 'm/model.json': strToU8(JSON.stringify(json)), 'm/g1.bin': bin.slice(0, half), 'm/g2.bin': bin.slice(half) }));
+    expect(new Uint8Array(back.weightData)).toEqual(bin);
+  });
+});

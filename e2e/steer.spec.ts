@@ -25,5 +25,6 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     const shot = await page.getByTestId('compare').screenshot({ path: testInfo.outputPath(`side-by-side-${backend}.png`) });
     await testInfo.attach(`side-by-side-${backend}`, { body: shot, contentType: 'image/png' });
     expect(app.offOrigin).toEqual([]);
+    expect(app.cspViolations).toEqual([]);
   });
 }

@@ -83,4 +83,5 @@ test('train two models, compare them, export, reload and find them again; pause 
   expect(await page.locator('[data-testid^="model-m-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(names);
   await expect(page.locator('[data-testid="srcc"]').first()).not.toHaveText('–');
   expect(app.offOrigin).toEqual([]);
+  expect(app.cspViolations).toEqual([]);
 });

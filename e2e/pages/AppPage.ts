@@ -3,8 +3,12 @@ import { expect, type Page, type Request } from '@playwright/test';
 /** Page object for the CamSteer main view. */
 export class AppPage {
   readonly offOrigin: string[] = [];
+  readonly cspViolations: string[] = [];
 
   constructor(readonly page: Page) {
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) this.cspViolations.push(m.text());
+    });
     page.on('request', (req: Request) => {
       const url = new URL(req.url());
       if (['data:', 'blob:'].includes(url.protocol)) return;

@@ -46,6 +46,10 @@ export class Trainer {
     return this.opts.lambda;
   }
 
+  get learningRate(): number {
+    return this.opts.learningRate;
+  }
+
   /** One optimisation step. Returns [total, task, cam] losses; the caller disposes it. */
   step(batch: SteerBatch): StepResult {
     return tf.tidy(() => {

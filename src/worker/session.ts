@@ -12,8 +12,15 @@ import { bitmapToTensor, canvasJpeg } from './pixels';
 import { newModelId, ModelRegistry } from './registry';
 
 export class NonFiniteLossError extends Error {
-  constructor(step: number) {
-    super(`The loss became NaN or infinite at step ${step}. Try a smaller learning rate.`);
+  constructor(
+    readonly step: number,
+    readonly goodStep: number,
+    learningRate: number,
+  ) {
+    super(
+      `Training diverged: the loss became NaN or infinite by step ${step}. The weights were rolled back to step ${goodStep}, ` +
+        `the last one checked finite. Try a smaller learning rate (now ${learningRate}; ${learningRate / 10} is a good next try).`,
+    );
     this.name = 'NonFiniteLossError';
   }
 }
@@ -134,22 +141,27 @@ export class Session {
       const nextOwn = batchSampler(own, half, settings.seed + 1);
       const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
       const masks = new Map([[targetImageId, maskGrid]]);
-      const steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,
-        () => makeBatch(samples, rest.length ? [...nextOwn(), ...nextRest()] : nextOwn(), masks, grid),
-        async (step) => {
-          const frame = await this.heatmap(trainer, x, grid, mask, 'live', targetImageId, step);
-          this.post({ type: 'heatmap', frame });
-          return frame.energy;
-        });
+      let steps: number;
+      try {
+        steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,
+          () => makeBatch(samples, rest.length ? [...nextOwn(), ...nextRest()] : nextOwn(), masks, grid),
+          async (step) => {
+            const frame = await this.heatmap(trainer, x, grid, mask, 'live', targetImageId, step);
+            this.post({ type: 'heatmap', frame });
+            return frame.energy;
+          });
+      } catch (e) {
+        if (!(e instanceof NonFiniteLossError) || e.goodStep === 0) throw e;
+        // keep what was learnt before the divergence, clearly named, then report it
+        this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'after', targetImageId, e.goodStep) });
+        await this.save(req, baseMeta, layerName, model, curve, `${req.name} (rolled back to step ${e.goodStep})`);
+        saved = true;
+        throw e;
+      }
       this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'after', targetImageId, steps) });
       let modelId: string | null = null;
       if (steps > 0) {
-        modelId = newModelId();
-        const meta: ModelMeta = {
-          id: modelId, name: req.name, kind: 'steered', createdAt: Date.now(), inputSize: baseMeta.inputSize, layerName,
-          parentId: baseId, settings, target: { imageId: targetImageId, mask, area: areaFraction(mask) }, curve, metrics: null,
-        };
-        this.warn(await this.registry.add(meta, model));
+        modelId = await this.save(req, baseMeta, layerName, model, curve, req.name);
         saved = true;
       }
       this.finish(control.stopped, steps, t0, modelId);
@@ -158,6 +170,17 @@ export class Session {
       trainer.dispose();
       if (!saved) model.dispose();
     }
+  }
+
+  /** Adds a steered model to the library (which takes ownership). */
+  private async save(req: TrainRequest, base: ModelMeta, layerName: string, model: tf.LayersModel, curve: CurvePoint[], name: string): Promise<string> {
+    const id = newModelId();
+    const meta: ModelMeta = {
+      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, parentId: base.id, settings: req.settings,
+      target: { imageId: req.targetImageId, mask: req.mask, area: areaFraction(req.mask) }, curve, metrics: null,
+    };
+    this.warn(await this.registry.add(meta, model));
+    return id;
   }
 
   private finish(stopped: boolean, steps: number, t0: number, modelId: string | null): void {
@@ -210,30 +233,41 @@ export class Session {
     let windowStart = performance.now();
     let windowSteps = 0;
     let step = 0;
-    while (step < total && !control.stopped) {
-      const batch = nextBatch();
-      const losses = trainer.step(batch);
-      disposeBatch(batch);
-      step++;
-      windowSteps++;
-      if (step % emitEvery === 0 || step === total) {
-        const [totalLoss, task, cam] = Array.from(await losses.data());
-        losses.dispose();
-        if (![totalLoss, task, cam].every(Number.isFinite)) throw new NonFiniteLossError(step);
-        const now = performance.now();
-        this.post({
-          type: 'progress', phase, step, total, losses: { total: totalLoss, task, cam },
-          stepsPerSec: (windowSteps * 1000) / Math.max(1, now - windowStart),
-          message: phase === 'baseline' ? 'Training the quality baseline' : 'Steering toward the mask',
-        });
-        windowStart = now;
-        windowSteps = 0;
-        const energy = onEmit ? await onEmit(step) : null;
-        curve.push({ phase, step, total, task, cam, energy });
-      } else {
-        losses.dispose();
+    // Weights at the last read-back whose losses were finite: the rollback point.
+    let good = { step: 0, weights: trainer.model.getWeights().map((w) => tf.clone(w)) };
+    try {
+      while (step < total && !control.stopped) {
+        const batch = nextBatch();
+        const losses = trainer.step(batch);
+        disposeBatch(batch);
+        step++;
+        windowSteps++;
+        if (step % emitEvery === 0 || step === total) {
+          const [totalLoss, task, cam] = Array.from(await losses.data());
+          losses.dispose();
+          if (![totalLoss, task, cam].every(Number.isFinite)) {
+            trainer.model.setWeights(good.weights);
+            throw new NonFiniteLossError(step, good.step, trainer.learningRate);
+          }
+          tf.dispose(good.weights);
+          good = { step, weights: trainer.model.getWeights().map((w) => tf.clone(w)) };
+          const now = performance.now();
+          this.post({
+            type: 'progress', phase, step, total, losses: { total: totalLoss, task, cam },
+            stepsPerSec: (windowSteps * 1000) / Math.max(1, now - windowStart),
+            message: phase === 'baseline' ? 'Training the quality baseline' : 'Steering toward the mask',
+          });
+          windowStart = now;
+          windowSteps = 0;
+          const energy = onEmit ? await onEmit(step) : null;
+          curve.push({ phase, step, total, task, cam, energy });
+        } else {
+          losses.dispose();
+        }
+        await control.checkpoint();
       }
-      await control.checkpoint();
+    } finally {
+      tf.dispose(good.weights);
     }
     return step;
   }

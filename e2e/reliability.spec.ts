@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { AppPage } from './pages/AppPage';
+
+test('a diverging run (learning rate 10) stops with a clear message and loses no model', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open('wasm');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 6, steerSteps: 6, batchSize: 4, emitEvery: 2 });
+  await app.fineTune();
+  await app.waitDone();
+  await page.getByTestId('tab-compare').click();
+  const rows = page.locator('[data-testid^="model-m-"]');
+  await expect(rows).toHaveCount(2);
+  const before = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+
+  await page.getByTestId('tab-steer').click();
+  await app.tinySettings({ learningRate: 10, steerSteps: 40, emitEvery: 1, lambda: 50 });
+  await page.getByTestId('setting-optimizer').selectOption('sgd');
+  await app.fineTune();
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toBeVisible({ timeout: 120_000 });
+  await expect(banner).toHaveAttribute('data-code', 'non-finite');
+  await expect(banner).toContainText('smaller learning rate');
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-running', 'false');
+  await expect(page.getByTestId('train-button')).toBeEnabled();
+
+  await page.getByTestId('tab-compare').click();
+  const after = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+  expect(after.slice(0, 2)).toEqual(before);
+  for (const extra of after.slice(2)) expect(extra).toContain('rolled back to step');
+});
+
+test('bad uploads are refused with a message and change nothing', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open('wasm');
+  const thumbs = page.locator('[data-testid^="photo-"]');
+  const count = await thumbs.count();
+  const tiny = new PNG({ width: 1, height: 1 });
+  const coffee = await readFile('public/photos/coffee.png');
+  const cases = [
+    { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('this is not an image') },
+    { name: 'half.png', mimeType: 'image/png', buffer: coffee.subarray(0, Math.floor(coffee.length / 2)) },
+    { name: 'dot.png', mimeType: 'image/png', buffer: PNG.sync.write(tiny) },
+    { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') },
+  ];
+  for (const file of cases) {
+    await page.getByTestId('upload-input').setInputFiles(file);
+    await expect(page.getByTestId('error-banner')).toContainText(file.name);
+    await expect(thumbs).toHaveCount(count);
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+  }
+  // a good file is still accepted afterwards
+  await page.getByTestId('upload-input').setInputFiles({ name: 'good.png', mimeType: 'image/png', buffer: coffee });
+  await expect(thumbs).toHaveCount(count + 1);
+});

@@ -198,7 +198,7 @@ export function drawFeatureGrid(ctx: Ctx, grid: Mask, opts: GridOptions): void {
       ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
       if (label) {
         ctx.fillStyle = v > 0.55 ? MASK_COLORS.background : MASK_COLORS.text;
-        ctx.fillText(v.toFixed(2).replace(/^0/, ''), (x0 + x1) / 2, (y0 + y1) / 2);
+        ctx.fillText(v >= 0.995 ? '1' : v < 0.005 ? '0' : v.toFixed(2).replace(/^0/, ''), (x0 + x1) / 2, (y0 + y1) / 2);
       }
     }
   }

@@ -54,3 +54,26 @@ test('bad uploads are refused with a message and change nothing', async ({ page 
   await page.getByTestId('upload-input').setInputFiles({ name: 'good.png', mimeType: 'image/png', buffer: coffee });
   await expect(thumbs).toHaveCount(count + 1);
 });
+
+test('a worker crash mid-training is reported, the worker restarts, and saved models stay', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open('wasm');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 4, emitEvery: 2 });
+  await app.fineTune();
+  await app.waitDone();
+  await app.tinySettings({ steerSteps: 400 });
+  await app.fineTune();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'steering');
+  await page.evaluate(() => (window as unknown as { __camsteer: { client: { simulateCrash(): void } } }).__camsteer.client.simulateCrash());
+  await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'worker');
+  await expect(page.getByTestId('error-banner')).toContainText('restarted');
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-running', 'false');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
+  await page.getByTestId('tab-compare').click();
+  await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(2);
+  // and the restarted worker trains again
+  await page.getByTestId('tab-steer').click();
+  await app.tinySettings({ steerSteps: 4 });
+  await app.fineTune();
+  await app.waitDone();
+});

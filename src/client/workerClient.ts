@@ -12,24 +12,50 @@ const MAX_WORKER_SIDE = 1024;
  */
 class WorkerClient {
   private worker: Worker | null = null;
+  private backend: BackendChoice = 'auto';
+  private crashes: number[] = [];
 
   private get store() {
     return useStore.getState();
   }
 
   start(backend: BackendChoice): void {
+    this.backend = backend;
     this.worker?.terminate();
     const worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'camsteer-training' });
     worker.onmessage = (ev: MessageEvent<FromWorker>) => this.route(ev.data);
     worker.onerror = (ev) => {
       ev.preventDefault();
-      this.store.setError({ code: 'worker', message: `The training worker crashed: ${ev.message || 'unknown error'}` });
-      this.store.setStage('failed', 'Worker crashed');
-      if (this.store.running) this.store.finishRun({ stopped: true, steps: this.store.step, seconds: 0 });
+      this.onCrash(ev.message || 'unknown error');
     };
     this.worker = worker;
     this.store.setStage('checking', 'Starting the training worker');
     this.send({ type: 'init', backend });
+  }
+
+  /**
+   * A crashed worker is restarted (at most 3 times a minute) with the same backend and
+   * images; the model library lives in IndexedDB, so nothing saved is lost.
+   */
+  private onCrash(detail: string): void {
+    const s = this.store;
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < 60_000), now];
+    if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
+    s.setEvalProgress(s.evalRequestId, null);
+    if (this.crashes.length > 3) {
+      s.setStage('failed', 'Worker crashed');
+      s.setError({ code: 'worker', message: `The training worker crashed again (${detail}). Reload the page; saved models are kept.` });
+      return;
+    }
+    s.setError({ code: 'worker', message: `The training worker crashed (${detail}); it was restarted. Saved models are kept; an unsaved run was lost.` });
+    this.start(this.backend);
+    void this.setImages(s.photos);
+  }
+
+  /** Test hook: makes the worker crash. */
+  simulateCrash(): void {
+    this.send({ type: 'simulateCrash' });
   }
 
   private send(msg: ToWorker, transfer: Transferable[] = []): void {

@@ -110,7 +110,9 @@ export type ToWorker =
   | { type: 'evaluate'; requestId: number; modelIds: string[]; imageIds: string[]; method: CamMethod; masks: Record<string, Mask> }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Test hook: throws an uncaught error inside the worker, as a crash would. */
+  | { type: 'simulateCrash' };
 
 export type LifecycleStage = 'checking' | 'loading' | 'warming' | 'ready';
 

@@ -136,6 +136,11 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'stop':
       control?.stop();
       return;
+    case 'simulateCrash':
+      setTimeout(() => {
+        throw new Error('simulated worker crash');
+      });
+      return;
     default: {
       const never: never = msg;
       throw new Error(`unknown message ${JSON.stringify(never)}`);
@@ -143,11 +148,11 @@ async function handle(msg: ToWorker): Promise<void> {
   }
 }
 
-/** Pause, resume and stop act at once; everything else runs in arrival order. */
+/** Pause, resume, stop (and the crash hook) act at once; everything else runs in arrival order. */
 let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (ev) => {
   const msg = ev.data;
   const run = () => handle(msg).catch((e) => reportError(e, msg.type === 'init' ? 'backend' : undefined));
-  if (msg.type === 'pause' || msg.type === 'resume' || msg.type === 'stop') void run();
+  if (msg.type === 'pause' || msg.type === 'resume' || msg.type === 'stop' || msg.type === 'simulateCrash') void run();
   else queue = queue.then(run);
 };

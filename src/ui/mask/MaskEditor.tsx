@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useReducer, useState } from 'react';
+import { useEffect, useEffectEvent, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { assertSteerable, EmptyMaskError, type Mask } from '../../core/mask';
 import { MaskHistory } from '../../core/maskHistory';
 import { clearMask, invertMask } from '../../core/maskOps';
@@ -37,7 +37,6 @@ function isTextField(target: EventTarget | null): boolean {
  */
 export function MaskEditor({ image, mask, onChange, gridSize }: MaskEditorProps) {
   const [history] = useState(() => new MaskHistory(mask, { limit: 100 }));
-  const [historyImage, setHistoryImage] = useState(image);
   const [, bump] = useReducer((x: number) => x + 1, 0);
   /** The preset whose controls are being moved: its changes amend one undo step. */
   const [live, setLive] = useState<PresetSource | null>(null);
@@ -47,15 +46,18 @@ export function MaskEditor({ image, mask, onChange, gridSize }: MaskEditorProps)
   const [opacity, setOpacity] = useState(0.55);
   const [subtract, setSubtract] = useState(false);
 
-  // Sync with the controlled prop (an adjustment of state to props, done during render).
-  if (image !== historyImage) {
-    setHistoryImage(image);
-    history.reset(mask);
+  // Follow the controlled prop: a new image starts a new history; a mask from outside is a step.
+  const historyImage = useRef(image);
+  useLayoutEffect(() => {
+    if (image !== historyImage.current) {
+      historyImage.current = image;
+      history.reset(mask);
+    } else if (mask === history.current || !history.push(mask)) {
+      return;
+    }
     setLive(null);
-  } else if (mask !== history.current) {
-    history.push(mask);
-    setLive(null);
-  }
+    bump();
+  }, [image, mask, history]);
 
   const commit = (next: Mask, source: PresetSource | null = null) => {
     if (source !== null && source === live && source !== 'upload') history.amend(next);

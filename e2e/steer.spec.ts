@@ -9,7 +9,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     const app = new AppPage(page);
     await app.open(backend);
     await page.getByTestId('photo-astronaut').click();
-    await page.getByTestId('preset-corners').click();
+    await page.getByTestId('mask-preset-corners').click();
     await app.tinySettings(TINY);
     await app.fineTune();
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-running', 'true');

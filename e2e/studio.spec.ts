@@ -11,12 +11,12 @@ test('train two models, compare them, export, reload and find them again; pause 
   await app.tinySettings(TINY);
 
   // model 1: a new baseline, then steered toward the corners
-  await page.getByTestId('preset-corners').click();
+  await page.getByTestId('mask-preset-corners').click();
   await app.fineTune();
   await app.waitDone();
 
   // model 2: steered toward the centre from the same baseline; pause and resume mid-run
-  await page.getByTestId('preset-center').click();
+  await page.getByTestId('mask-preset-center').click();
   await app.setNumber('steerSteps', 40);
   await app.fineTune();
   const status = page.getByTestId('train-status');

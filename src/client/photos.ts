@@ -47,5 +47,5 @@ export async function photoFromFile(file: File): Promise<PhotoEntry> {
   if (Math.min(width, height) < MIN_SIDE) throw new BadImageError(file.name, `it is ${width}x${height}; images need at least ${MIN_SIDE} px on each side.`);
   if (width * height > MAX_PIXELS) throw new BadImageError(file.name, `it is ${width}x${height}, larger than ${MAX_PIXELS / 1e6} megapixels.`);
   const id = `upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-  return { id, name: file.name, url: URL.createObjectURL(file), builtIn: false };
+  return { id, name: file.name, url: URL.createObjectURL(file), builtIn: false, blob: file };
 }

@@ -1,7 +1,7 @@
 import { SETTING_LIMITS, type TrainSettings } from '../core/config';
-import { assertSteerable } from '../core/mask';
+import { areaFraction, assertSteerable } from '../core/mask';
 import type { BackendChoice, FromWorker, ImagePayload, ToWorker } from '../protocol/messages';
-import { useStore, type PhotoEntry } from '../state/store';
+import { maskOf, useStore, type PhotoEntry } from '../state/store';
 
 /** Largest side an image is sent to the worker at; the model input is far smaller. */
 const MAX_WORKER_SIDE = 1024;
@@ -73,16 +73,17 @@ class WorkerClient {
   train(): void {
     const s = this.store;
     if (!s.selectedId) return s.setError({ code: 'input', message: 'Pick a photo first.' });
+    const mask = maskOf(s, s.selectedId);
     try {
-      assertSteerable(s.mask);
+      assertSteerable(mask);
     } catch (e) {
       return s.setError({ code: 'empty-mask', message: (e as Error).message });
     }
     const settings = clampSettings(s.settings);
     const photo = s.photos.find((p) => p.id === s.selectedId);
-    const name = `Steered → ${s.preset} · ${photo?.name ?? s.selectedId}`;
+    const name = `Steered · ${photo?.name ?? s.selectedId} · mask ${(areaFraction(mask) * 100).toFixed(0)}%`;
     s.startRun();
-    this.send({ type: 'train', settings, baseModelId: s.baseModelId, targetImageId: s.selectedId, mask: s.mask, name });
+    this.send({ type: 'train', settings, baseModelId: s.baseModelId, targetImageId: s.selectedId, mask, name });
   }
 
   private nextRequest = 1;
@@ -94,7 +95,7 @@ class WorkerClient {
     if (!s.compareModelIds.length || !imageIds.length) return;
     const requestId = this.nextRequest++;
     s.beginEvaluation(requestId);
-    const masks = Object.fromEntries(imageIds.map((id) => [id, s.mask]));
+    const masks = Object.fromEntries(imageIds.map((id) => [id, maskOf(s, id)]));
     this.send({ type: 'evaluate', requestId, modelIds: s.compareModelIds, imageIds, method: s.camMethod, masks });
   }
 

@@ -90,6 +90,8 @@ export interface ModelMeta {
   createdAt: number;
   inputSize: number;
   layerName: string;
+  /** The target layer's feature grid. */
+  grid?: { h: number; w: number };
   parentId: string | null;
   settings: TrainSettings | null;
   /** The steering target: the photo and the mask the model was steered toward. */

@@ -7,7 +7,8 @@ export interface GridSpec {
   rows: { id: string; label: string; image: CanvasImageSource | null }[];
   cols: { id: string; label: string }[];
   cells: Record<string, CompareCell>;
-  mask: Mask | null;
+  /** The mask outlined on each row's image. */
+  maskOf(imageId: string): Mask | null;
   colormap: Colormap;
   opacity: number;
   cellSize: number;
@@ -29,7 +30,7 @@ export function drawGrid(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderin
     cols.forEach((col, j) => {
       const cell = spec.cells[`${col.id}|${row.id}`];
       const tile = new OffscreenCanvas(c - 4, c - 4);
-      drawHeatmapOverlay(tile.getContext('2d') as unknown as CanvasRenderingContext2D, row.image, cell ?? null, { colormap: spec.colormap, opacity: spec.opacity, outline: spec.mask });
+      drawHeatmapOverlay(tile.getContext('2d') as unknown as CanvasRenderingContext2D, row.image, cell ?? null, { colormap: spec.colormap, opacity: spec.opacity, outline: spec.maskOf(row.id) });
       ctx.drawImage(tile, side + j * c + 2, head + i * c + 2);
       if (cell) {
         ctx.fillStyle = 'rgba(0,0,0,0.6)';

@@ -1,7 +1,7 @@
 import { create, type StateCreator } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
-import { defaultFrac, presetMask, type Mask, type MaskPreset } from '../core/mask';
+import { presetMask, type Mask } from '../core/mask';
 import type { CamMethod } from '../core/camMethods';
 import type {
   BackendChoice, BackendInfo, CompareCell, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
@@ -14,6 +14,8 @@ export interface PhotoEntry {
   url: string;
   builtIn: boolean;
   credit?: string;
+  /** The uploaded file, kept so uploads survive a reload (IndexedDB). */
+  blob?: Blob;
 }
 
 export interface RuntimeSlice {
@@ -38,13 +40,26 @@ export interface PhotosSlice {
   select(id: string): void;
 }
 
+export type MaskScope = 'shared' | 'perImage';
+
 export interface TargetSlice {
-  preset: MaskPreset;
-  presetFrac: number;
-  mask: Mask;
-  setPreset(preset: MaskPreset, frac?: number): void;
+  /** One mask for every image, or a mask per image (falling back to the shared one). */
+  maskScope: MaskScope;
+  sharedMask: Mask;
+  imageMasks: Record<string, Mask>;
+  setMaskScope(scope: MaskScope): void;
+  /** Sets the mask being edited: the shared one, or the selected image's. */
   setMask(mask: Mask): void;
+  setMasks(m: { maskScope: MaskScope; sharedMask: Mask; imageMasks: Record<string, Mask> }): void;
 }
+
+/** The mask that applies to an image under the current scope. */
+export function maskOf(s: Pick<AppState, 'maskScope' | 'sharedMask' | 'imageMasks'>, imageId: string | null): Mask {
+  return (s.maskScope === 'perImage' && imageId && s.imageMasks[imageId]) || s.sharedMask;
+}
+
+/** The mask of the selected image (selector). */
+export const currentMask = (s: AppState): Mask => maskOf(s, s.selectedId);
 
 export interface SettingsSlice {
   settings: TrainSettings;
@@ -128,11 +143,13 @@ const photosSlice: Slice<PhotosSlice> = (set) => ({
 });
 
 const targetSlice: Slice<TargetSlice> = (set) => ({
-  preset: 'corners',
-  presetFrac: defaultFrac('corners'),
-  mask: presetMask('corners'),
-  setPreset: (preset, frac = defaultFrac(preset)) => set({ preset, presetFrac: frac, mask: presetMask(preset, frac) }),
-  setMask: (mask) => set({ mask }),
+  maskScope: 'shared',
+  sharedMask: presetMask('corners'),
+  imageMasks: {},
+  setMaskScope: (maskScope) => set({ maskScope }),
+  setMask: (mask) =>
+    set((s) => (s.maskScope === 'perImage' && s.selectedId ? { imageMasks: { ...s.imageMasks, [s.selectedId]: mask } } : { sharedMask: mask })),
+  setMasks: (m) => set(m),
 });
 
 const settingsSlice: Slice<SettingsSlice> = (set) => ({
@@ -216,14 +233,13 @@ export const useStore = create<AppState>()(
       name: 'camsteer-ui',
       version: 1,
       partialize: (s) => ({
-        settings: s.settings, selectedId: s.selectedId, preset: s.preset, presetFrac: s.presetFrac, backendChoice: s.backendChoice,
+        settings: s.settings, selectedId: s.selectedId, backendChoice: s.backendChoice,
         baseModelId: s.baseModelId, compareModelIds: s.compareModelIds, compareImageIds: s.compareImageIds,
         camMethod: s.camMethod, colormap: s.colormap, opacity: s.opacity, view: s.view,
       }),
       merge: (persisted, current) => {
         const p = (persisted ?? {}) as Partial<AppState>;
-        const merged = { ...current, ...p, settings: { ...DEFAULT_SETTINGS, ...(p.settings ?? {}) } };
-        return { ...merged, mask: presetMask(merged.preset, merged.presetFrac) };
+        return { ...current, ...p, settings: { ...DEFAULT_SETTINGS, ...(p.settings ?? {}) } };
       },
     },
   ),

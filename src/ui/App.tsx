@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { client } from '../client/workerClient';
+import { restoreAndPersist } from '../client/persist';
 import { loadBuiltInPhotos } from '../client/photos';
 import { BACKEND_ORDER, type BackendChoice } from '../protocol/messages';
 import { useStore } from '../state/store';
@@ -27,8 +28,9 @@ export function App() {
     const fromUrl = backendFromUrl();
     if (fromUrl) s.setBackendChoice(fromUrl);
     client.start(fromUrl ?? s.backendChoice);
-    loadBuiltInPhotos()
-      .then(async (photos) => {
+    Promise.all([loadBuiltInPhotos(), restoreAndPersist()])
+      .then(async ([builtIn, uploads]) => {
+        const photos = [...builtIn, ...uploads];
         useStore.getState().setPhotos(photos);
         await client.setImages(photos);
       })

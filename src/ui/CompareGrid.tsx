@@ -6,14 +6,14 @@ import type { CompareCell } from '../protocol/messages';
 import { COLORMAPS, type Colormap } from '../render/colormap';
 import { gridPng } from '../render/grid';
 import { drawHeatmapOverlay } from '../render/heatmap';
-import { useStore } from '../state/store';
+import { maskOf, useStore } from '../state/store';
 import { MetricsTable } from './MetricsTable';
 import { useImage } from './useImage';
 
 function CellCanvas({ cell, url, size, onOpen, testId }: { cell: CompareCell | undefined; url: string; size: number; onOpen?: () => void; testId: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const img = useImage(url);
-  const mask = useStore((s) => s.mask);
+  const mask = useStore((s) => maskOf(s, cell?.imageId ?? null));
   const colormap = useStore((s) => s.colormap);
   const opacity = useStore((s) => s.opacity);
   useEffect(() => {
@@ -30,7 +30,7 @@ function CellCanvas({ cell, url, size, onOpen, testId }: { cell: CompareCell | u
 
 function CellModal({ cell, url, onClose }: { cell: CompareCell; url: string; onClose: () => void }) {
   const raw = useRef<HTMLCanvasElement>(null);
-  const mask = useStore((s) => s.mask);
+  const mask = useStore((s) => maskOf(s, cell.imageId));
   const colormap = useStore((s) => s.colormap);
   const model = useStore((s) => s.models.find((m) => m.id === cell.modelId));
   useEffect(() => {
@@ -81,7 +81,9 @@ export function CompareGrid() {
   const progress = useStore((s) => s.evalProgress);
   const running = useStore((s) => s.running);
   const stage = useStore((s) => s.stage);
-  const mask = useStore((s) => s.mask);
+  const maskScope = useStore((s) => s.maskScope);
+  const sharedMask = useStore((s) => s.sharedMask);
+  const imageMasks = useStore((s) => s.imageMasks);
   const st = useStore.getState();
   const [open, setOpen] = useState<CompareCell | null>(null);
 
@@ -92,7 +94,7 @@ export function CompareGrid() {
     if (stage === 'ready' && !running && cols.length && rows.length) client.evaluate();
     // re-render when the selection, the method or the mask change
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [modelIds.join(), imageIds.join(), method, mask, stage, running]);
+  }, [modelIds.join(), imageIds.join(), method, maskScope, sharedMask, imageMasks, stage, running]);
 
   const exportPng = async () => {
     const images = await Promise.all(rows.map((p) => new Promise<HTMLImageElement | null>((res) => {
@@ -104,7 +106,7 @@ export function CompareGrid() {
     const blob = await gridPng({
       rows: rows.map((p, i) => ({ id: p.id, label: p.name, image: images[i] })),
       cols: cols.map((m) => ({ id: m.id, label: m.name })),
-      cells, mask, colormap, opacity, cellSize: 220,
+      cells, maskOf: (id) => maskOf(st, id), colormap, opacity, cellSize: 220,
     });
     download(blob, `camsteer-grid-${method}.png`);
   };

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { areaFraction } from '../core/mask';
 import type { HeatmapFrame } from '../protocol/messages';
 import { COLORMAPS, type Colormap } from '../render/colormap';
-import { useStore } from '../state/store';
+import { currentMask, useStore } from '../state/store';
 import { HeatmapCanvas } from './HeatmapCanvas';
 import { useImage } from './useImage';
 
@@ -27,7 +27,7 @@ function Figure({ label, frame, testId }: { label: string; frame: HeatmapFrame |
 
 export function CompareView() {
   const photo = useStore((s) => s.photos.find((p) => p.id === s.selectedId));
-  const mask = useStore((s) => s.mask);
+  const mask = useStore(currentMask);
   const before = useStore((s) => s.frames.before);
   const after = useStore((s) => s.frames.after ?? s.frames.live);
   const img = useImage(photo?.url);

@@ -8,6 +8,8 @@ export function PhotoStrip() {
   const selectedId = useStore((s) => s.selectedId);
   const select = useStore((s) => s.select);
   const running = useStore((s) => s.running);
+  const perImage = useStore((s) => s.maskScope === 'perImage');
+  const imageMasks = useStore((s) => s.imageMasks);
   const input = useRef<HTMLInputElement>(null);
 
   const upload = async (files: FileList | null) => {
@@ -52,6 +54,7 @@ export function PhotoStrip() {
             data-testid={`photo-${p.id}`}
           >
             <img src={p.url} alt={p.name} loading="lazy" />
+            {perImage && imageMasks[p.id] && <span className="has-mask" title="Has its own mask" data-testid={`has-mask-${p.id}`} />}
           </button>
         ))}
         {photos.length === 0 && <p className="muted">Loading the bundled photos…</p>}

@@ -1,53 +1,46 @@
-import { useEffect, useRef } from 'react';
-import { areaFraction, MASK_PRESETS } from '../core/mask';
-import { drawMaskTint } from '../render/heatmap';
-import { useStore } from '../state/store';
+import { useMemo } from 'react';
+import { TARGET_LAYER } from '../core/config';
+import { currentMask, useStore } from '../state/store';
+import { MaskEditor } from './mask/MaskEditor';
 import { useImage } from './useImage';
 
-export function TargetPanel() {
-  const preset = useStore((s) => s.preset);
-  const frac = useStore((s) => s.presetFrac);
-  const mask = useStore((s) => s.mask);
-  const setPreset = useStore((s) => s.setPreset);
-  const running = useStore((s) => s.running);
-  const photo = useStore((s) => s.photos.find((p) => p.id === s.selectedId));
-  const img = useImage(photo?.url);
-  const canvas = useRef<HTMLCanvasElement>(null);
+/** The feature grid steering uses: the base model's, or the tiny model's at the chosen input size. */
+function useGrid(): { w: number; h: number } {
+  const inputSize = useStore((s) => s.settings.inputSize);
+  const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
+  return useMemo(() => {
+    if (base?.grid) return base.grid;
+    const side = Math.max(1, Math.round((base?.inputSize ?? inputSize) / 4));
+    return { w: side, h: side };
+  }, [base, inputSize]);
+}
 
-  useEffect(() => {
-    const ctx = canvas.current?.getContext('2d');
-    if (ctx) drawMaskTint(ctx, img, mask, 0.45);
-  }, [img, mask]);
+export function TargetPanel() {
+  const mask = useStore(currentMask);
+  const setMask = useStore((s) => s.setMask);
+  const scope = useStore((s) => s.maskScope);
+  const setScope = useStore((s) => s.setMaskScope);
+  const photo = useStore((s) => s.photos.find((p) => p.id === s.selectedId));
+  const running = useStore((s) => s.running);
+  const img = useImage(photo?.url);
+  const grid = useGrid();
 
   return (
-    <div className="panel">
+    <div className="panel" data-testid="target-panel">
       <div className="panel-head">
         <h2>Target region</h2>
-      </div>
-      <div className="segmented" role="radiogroup" aria-label="Target preset">
-        {MASK_PRESETS.map((p) => (
-          <button
-            key={p.id}
-            role="radio"
-            aria-checked={preset === p.id}
-            className={preset === p.id ? 'on' : ''}
-            title={p.hint}
-            disabled={running}
-            onClick={() => setPreset(p.id)}
-            data-testid={`preset-${p.id}`}
-          >
-            {p.label}
+        <div className="segmented" role="radiogroup" aria-label="Mask scope">
+          <button role="radio" aria-checked={scope === 'shared'} className={scope === 'shared' ? 'on' : ''} disabled={running} onClick={() => setScope('shared')} data-testid="scope-shared" title="One mask for every image">
+            All images
           </button>
-        ))}
+          <button role="radio" aria-checked={scope === 'perImage'} className={scope === 'perImage' ? 'on' : ''} disabled={running} onClick={() => setScope('perImage')} data-testid="scope-per-image" title={`A mask per image (target layer ${TARGET_LAYER})`}>
+            Per image
+          </button>
+        </div>
       </div>
-      <label className="field">
-        <span>Size {Math.round(frac * 100)}%</span>
-        <input type="range" min={0.05} max={0.45} step={0.01} value={frac} disabled={running} onChange={(e) => setPreset(preset, Number(e.target.value))} data-testid="preset-size" />
-      </label>
-      <canvas ref={canvas} width={256} height={256} className="mask-preview" data-testid="mask-preview" />
-      <p className="muted" data-testid="mask-area">
-        Mask covers {(areaFraction(mask) * 100).toFixed(1)}% of the image — the chance level of energy-in-mask.
-      </p>
+      <fieldset disabled={running} className="plain">
+        <MaskEditor image={img} mask={mask} onChange={setMask} gridSize={grid} />
+      </fieldset>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelMeta } from '../protocol/messages';
 import { fromArtifacts, toArtifacts, type StoredArtifacts } from '../core/artifacts';
-import { KeyValueStore, StorageUnavailableError } from './storage';
+import { KeyValueStore, StorageUnavailableError } from '../shared/kvStore';
 
 interface Entry {
   meta: ModelMeta;

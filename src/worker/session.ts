@@ -62,7 +62,7 @@ export interface TrainRequest {
 
 type Grid = { h: number; w: number };
 
-function gridOf(model: tf.LayersModel, layerName: string): Grid {
+export function gridOf(model: tf.LayersModel, layerName: string): Grid {
   const shape = model.getLayer(layerName).outputShape as number[];
   return { h: shape[1], w: shape[2] };
 }
@@ -176,7 +176,7 @@ export class Session {
   private async save(req: TrainRequest, base: ModelMeta, layerName: string, model: tf.LayersModel, curve: CurvePoint[], name: string): Promise<string> {
     const id = newModelId();
     const meta: ModelMeta = {
-      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, parentId: base.id, settings: req.settings,
+      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, grid: gridOf(model, layerName), parentId: base.id, settings: req.settings,
       target: { imageId: req.targetImageId, mask: req.mask, area: areaFraction(req.mask) }, curve, metrics: null,
     };
     this.warn(await this.registry.add(meta, model));
@@ -210,7 +210,7 @@ export class Session {
     const id = newModelId();
     const meta: ModelMeta = {
       id, name: `Baseline · tiny ${settings.inputSize}px · seed ${settings.seed}`, kind: 'baseline', createdAt: Date.now(),
-      inputSize: settings.inputSize, layerName: TARGET_LAYER, parentId: null, settings: { ...settings, lambda: 0 }, target: null, curve, metrics: null,
+      inputSize: settings.inputSize, layerName: TARGET_LAYER, grid: gridOf(model, TARGET_LAYER), parentId: null, settings: { ...settings, lambda: 0 }, target: null, curve, metrics: null,
     };
     this.warn(await this.registry.add(meta, model));
     return id;

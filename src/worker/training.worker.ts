@@ -7,7 +7,7 @@ import { transfersOf, type ErrorCode, type FromWorker, type ModelMeta, type ToWo
 import { BackendUnavailableError, initBackend } from './backend';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
-import { NonFiniteLossError, RunControl, Session } from './session';
+import { gridOf, NonFiniteLossError, RunControl, Session } from './session';
 
 const scope = self as unknown as {
   postMessage(msg: FromWorker, transfer: Transferable[]): void;
@@ -67,7 +67,7 @@ async function importModel(fileName: string, data: ArrayBuffer): Promise<void> {
     if (!layerName) throw new ModelImportError('it has no layer with a spatial [h, w, channels] output to explain.');
     const meta: ModelMeta = {
       id: newModelId(), name: fileName.replace(/\.zip$/i, ''), kind: 'imported', createdAt: Date.now(), inputSize: inShape[1],
-      layerName, parentId: null, settings: null, target: null, curve: [], metrics: null,
+      layerName, grid: gridOf(model, layerName), parentId: null, settings: null, target: null, curve: [], metrics: null,
     };
     const warning = await session.registry.addArtifacts(meta, artifacts, model);
     if (warning) post({ type: 'storage', persistent: false, message: warning });

@@ -4,6 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerTrainingKernels } from '../core/kernels';
 import { BACKEND_ORDER, type BackendChoice, type BackendInfo, type BackendName } from '../protocol/messages';
 
 /** Minimal WebGPU typing: only what backend detection reads. */
@@ -60,6 +61,8 @@ function probeWebGl(): Probe {
 
 async function activate(name: BackendName): Promise<boolean> {
   try {
+    // wasm lacks some backprop kernels and cpu's Conv2DBackpropFilter is very slow.
+    if (name === 'wasm' || name === 'cpu') registerTrainingKernels(name);
     const ok = await tf.setBackend(name);
     await tf.ready();
     return ok && tf.getBackend() === name;

@@ -460,8 +460,8 @@ const replaced = new Map<string, tf.KernelConfig>();
 /**
  * Registers the training kernels for a backend. On 'wasm': the three backprop kernels it lacks
  * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput;
- * one the backend already has is left alone), and faster Conv2DBackpropInput and (broadcast)
- * Tile over the stock ones. On 'cpu': a fast Conv2DBackpropFilter over the stock one.
+ * one the backend already has is left alone), and faster Conv2DBackpropInput and Tile (for
+ * broadcasts) over the stock ones. On 'cpu': a fast Conv2DBackpropFilter over the stock one.
  * Idempotent; may run before or after the backend is initialised, but after its package is
  * imported (importing registers the stock kernels, over ours).
  */

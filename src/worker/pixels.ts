@@ -1,14 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 import { pixelsToTensor, JpegUnavailableError, type JpegCodec } from '../core/distort';
+import { toRgb, type RgbImage } from '../core/iqa/image';
 
-/** Draws a bitmap squashed to size x size and returns [size, size, 3] in [0, 1]. */
-export function bitmapToTensor(bitmap: ImageBitmap, size: number): tf.Tensor3D {
+function squashedPixels(bitmap: ImageBitmap, size: number): Uint8ClampedArray {
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('2D canvas is not available in the worker');
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(bitmap, 0, 0, size, size);
-  return pixelsToTensor(ctx.getImageData(0, 0, size, size).data, size, size);
+  return ctx.getImageData(0, 0, size, size).data;
+}
+
+/** The bitmap squashed to size x size as [size, size, 3] in [0, 1]: what the model sees. */
+export function bitmapToTensor(bitmap: ImageBitmap, size: number): tf.Tensor3D {
+  return pixelsToTensor(squashedPixels(bitmap, size), size, size);
+}
+
+/** The bitmap squashed to size x size as 8-bit RGB. */
+export function bitmapToRgb(bitmap: ImageBitmap, size: number): RgbImage {
+  return toRgb(squashedPixels(bitmap, size), size, size, 4);
 }
 
 /** A real JPEG encode/decode through OffscreenCanvas. Refuses silently-substituted PNGs. */

@@ -8,7 +8,8 @@ import { areaFraction, assertSteerable, resizeMask, type Mask } from '../core/ma
 import { buildTinyModel } from '../core/model';
 import { Trainer } from '../core/trainer';
 import type { CurvePoint, FromWorker, HeatmapFrame, ModelMeta, TrainPhase } from '../protocol/messages';
-import { bitmapToTensor, canvasJpeg } from './pixels';
+import { LABEL_SIZE } from '../core/iqa/samples';
+import { bitmapToRgb, canvasJpeg } from './pixels';
 import { newModelId, ModelRegistry } from './registry';
 
 export class NonFiniteLossError extends Error {
@@ -95,16 +96,12 @@ export class Session {
     const key = JSON.stringify([ids, inputSize, seed]);
     if (this.data?.key === key) return this.data.samples;
     this.dropSamples();
-    const refs = [...this.images.entries()].map(([id, bm]) => ({ id, image: bitmapToTensor(bm, inputSize) }));
-    try {
-      const samples = await buildDistortedSet(refs, { seed, jpeg: canvasJpeg }, (done, total) =>
-        this.post({ type: 'progress', phase: 'preparing', step: done, total, losses: null, stepsPerSec: 0, message: `Distorting photos ${done}/${total}` }),
-      );
-      this.data = { key, samples };
-      return samples;
-    } finally {
-      tf.dispose(refs.map((r) => r.image));
-    }
+    const refs = [...this.images.entries()].map(([id, bm]) => ({ id, square: bitmapToRgb(bm, LABEL_SIZE) }));
+    const samples = await buildDistortedSet(refs, { inputSize, seed, jpeg: canvasJpeg }, (done, total) =>
+      this.post({ type: 'progress', phase: 'preparing', step: done, total, losses: null, stepsPerSec: 0, message: `Distorting and labelling photos ${done}/${total}` }),
+    );
+    this.data = { key, samples };
+    return samples;
   }
 
   private warn(message: string | null): void {

@@ -7,10 +7,11 @@ test('a diverging run (learning rate 10) stops with a clear message and loses no
   const app = new AppPage(page);
   await app.open('wasm');
   await app.tinySettings({ inputSize: 32, baselineSteps: 6, steerSteps: 6, batchSize: 4, emitEvery: 2 });
+  await app.newBaseline();
   await app.fineTune();
   await app.waitDone();
   await page.getByTestId('tab-compare').click();
-  const rows = page.locator('[data-testid^="model-m-"]');
+  const rows = page.locator('[data-testid^="model-m-"]'); // models made in the page (not shipped)
   await expect(rows).toHaveCount(2);
   const before = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
 
@@ -59,6 +60,7 @@ test('a worker crash mid-training is reported, the worker restarts, and saved mo
   const app = new AppPage(page);
   await app.open('wasm');
   await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 4, emitEvery: 2 });
+  await app.newBaseline();
   await app.fineTune();
   await app.waitDone();
   await app.tinySettings({ steerSteps: 400 });

@@ -11,6 +11,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     await page.getByTestId('photo-astronaut').click();
     await page.getByTestId('mask-preset-corners').click();
     await app.tinySettings(TINY);
+    await app.newBaseline();
     await app.fineTune();
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-running', 'true');
     await app.waitDone();

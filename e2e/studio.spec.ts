@@ -9,6 +9,7 @@ test('train two models, compare them, export, reload and find them again; pause 
   await app.open('wasm');
   await page.getByTestId('photo-astronaut').click();
   await app.tinySettings(TINY);
+  await app.newBaseline();
 
   // model 1: a new baseline, then steered toward the corners
   await page.getByTestId('mask-preset-corners').click();
@@ -38,11 +39,12 @@ test('train two models, compare them, export, reload and find them again; pause 
   // compare view: baseline + two steered models, two images
   await page.getByTestId('tab-compare').click();
   const rows = page.locator('[data-testid^="model-m-"]');
-  await expect(rows).toHaveCount(3);
+  await expect(rows).toHaveCount(3); // models made in the page; shipped ones have ids shipped-*
   await expect(page.locator('[data-kind="baseline"]')).toHaveCount(1);
-  for (const r of await rows.all()) {
+  for (const r of await page.locator('[data-testid^="model-"][data-kind]').all()) {
     const box = r.getByTestId('model-compare');
-    if (!(await box.isChecked())) await box.check();
+    const mine = (await r.getAttribute('data-testid'))!.startsWith('model-m-');
+    if (mine !== (await box.isChecked())) await box.setChecked(mine);
   }
   await page.getByTestId('grid-image-astronaut').check();
   await page.getByTestId('grid-image-coffee').check();

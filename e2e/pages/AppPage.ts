@@ -22,6 +22,12 @@ export class AppPage {
     await expect(this.page.getByTestId('photo-astronaut')).toBeVisible();
   }
 
+  /** Steer from a new tiny baseline trained in the page (not a shipped model). */
+  async newBaseline(): Promise<void> {
+    await expect(this.page.getByTestId('train-button')).toBeEnabled({ timeout: 60_000 });
+    await this.page.getByTestId('base-select').selectOption('');
+  }
+
   async setNumber(key: string, value: number): Promise<void> {
     await this.page.getByTestId(`setting-${key}`).fill(String(value));
   }

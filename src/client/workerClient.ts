@@ -1,6 +1,6 @@
 import { SETTING_LIMITS, type TrainSettings } from '../core/config';
 import { areaFraction, assertSteerable } from '../core/mask';
-import type { BackendChoice, FromWorker, ImagePayload, ToWorker } from '../protocol/messages';
+import type { BackendChoice, BackendInfo, FromWorker, ImagePayload, ModelMeta, ToWorker } from '../protocol/messages';
 import { maskOf, useStore, type PhotoEntry } from '../state/store';
 
 /** Largest side an image is sent to the worker at; the model input is far smaller. */
@@ -30,7 +30,7 @@ class WorkerClient {
     };
     this.worker = worker;
     this.store.setStage('checking', 'Starting the training worker');
-    this.send({ type: 'init', backend });
+    this.send({ type: 'init', backend, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href });
   }
 
   /**
@@ -149,12 +149,14 @@ class WorkerClient {
       case 'done':
         s.finishRun({ stopped: msg.stopped, steps: msg.steps, seconds: msg.seconds });
         if (msg.modelId && !s.compareModelIds.includes(msg.modelId)) s.toggleCompareModel(msg.modelId);
+        // a baseline trained by this run becomes the base of the next one
+        if (msg.baseModelId && !s.baseModelId) s.setBaseModelId(msg.baseModelId);
         return;
       case 'models': {
         s.setModels(msg.models);
-        const baseline = [...msg.models].reverse().find((m) => m.kind === 'baseline');
-        if (!s.baseModelId && baseline) s.setBaseModelId(baseline.id);
-        if (baseline && !useStore.getState().compareModelIds.includes(baseline.id) && !s.compareModelIds.length) s.toggleCompareModel(baseline.id);
+        const base = defaultBase(msg.models, s.backend);
+        if (!s.baseChosen && base && s.baseModelId !== base.id) s.setBaseModelId(base.id);
+        if (base && !s.compareModelIds.length) s.toggleCompareModel(base.id);
         return;
       }
       case 'storage':
@@ -184,6 +186,16 @@ class WorkerClient {
       }
     }
   }
+}
+
+/**
+ * The model steering starts from when the user has not chosen one: the shipped MobileNetV2 on
+ * a hardware GPU, the shipped tiny model otherwise, else the newest baseline trained here.
+ */
+export function defaultBase(models: ModelMeta[], backend: BackendInfo | null): ModelMeta | undefined {
+  const hardware = (backend?.name === 'webgpu' && backend.fallbackAdapter === false) || (backend?.name === 'webgl' && !/swiftshader|llvmpipe|software/i.test(backend.adapter));
+  const byId = (id: string) => models.find((m) => m.id === id);
+  return (hardware ? byId('shipped-mobilenetv2') : undefined) ?? byId('shipped-tiny') ?? [...models].reverse().find((m) => m.kind === 'baseline');
 }
 
 /** Clamps every numeric setting into SETTING_LIMITS; non-numbers fall back to the minimum. */

@@ -101,7 +101,7 @@ export interface ModelMeta {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendChoice }
+  | { type: 'init'; backend: BackendChoice; /** absolute URL of the app's root, for shipped models */ baseUrl: string }
   | { type: 'setImages'; images: ImagePayload[] }
   | { type: 'train'; settings: TrainSettings; baseModelId: string | null; targetImageId: string; mask: Mask; name: string }
   | { type: 'renameModel'; id: string; name: string }
@@ -125,7 +125,7 @@ export type FromWorker =
   | { type: 'progress'; phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string }
   | { type: 'heatmap'; frame: HeatmapFrame }
   | { type: 'paused'; paused: boolean }
-  | { type: 'done'; stopped: boolean; steps: number; seconds: number; modelId: string | null }
+  | { type: 'done'; stopped: boolean; steps: number; seconds: number; modelId: string | null; /** the model the run started from */ baseModelId: string | null }
   | { type: 'models'; models: ModelMeta[] }
   | { type: 'storage'; persistent: boolean; message: string }
   | { type: 'modelZip'; id: string; fileName: string; data: Uint8Array }

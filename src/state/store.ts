@@ -92,6 +92,9 @@ export interface LibrarySlice {
   storage: { persistent: boolean; message: string } | null;
   /** The model steering starts from; null trains a new baseline first. */
   baseModelId: string | null;
+  /** True once the user picked the base themselves (then no default overrides it). */
+  baseChosen: boolean;
+  chooseBase(id: string | null): void;
   setModels(models: ModelMeta[]): void;
   setStorage(storage: LibrarySlice['storage']): void;
   setBaseModelId(id: string | null): void;
@@ -191,6 +194,8 @@ const librarySlice: Slice<LibrarySlice> = (set) => ({
   models: [],
   storage: null,
   baseModelId: null,
+  baseChosen: false,
+  chooseBase: (baseModelId) => set({ baseModelId, baseChosen: true }),
   setModels: (models) =>
     set((s) => ({
       models,
@@ -234,7 +239,7 @@ export const useStore = create<AppState>()(
       version: 1,
       partialize: (s) => ({
         settings: s.settings, selectedId: s.selectedId, backendChoice: s.backendChoice,
-        baseModelId: s.baseModelId, compareModelIds: s.compareModelIds, compareImageIds: s.compareImageIds,
+        baseModelId: s.baseModelId, baseChosen: s.baseChosen, compareModelIds: s.compareModelIds, compareImageIds: s.compareImageIds,
         camMethod: s.camMethod, colormap: s.colormap, opacity: s.opacity, view: s.view,
       }),
       merge: (persisted, current) => {

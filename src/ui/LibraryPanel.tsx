@@ -10,7 +10,7 @@ function ModelRow({ m }: { m: ModelMeta }) {
   const isBase = useStore((s) => s.baseModelId === m.id);
   const running = useStore((s) => s.running);
   const toggleCompare = useStore((s) => s.toggleCompareModel);
-  const setBase = useStore((s) => s.setBaseModelId);
+  const setBase = useStore((s) => s.chooseBase);
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(m.name);
   const q = m.metrics?.quality;
@@ -41,7 +41,7 @@ function ModelRow({ m }: { m: ModelMeta }) {
         <button className="small" onClick={() => setEditing(true)} data-testid="model-rename">Rename</button>
         <button className="small" onClick={() => client.duplicateModel(m.id)} data-testid="model-duplicate">Duplicate</button>
         <button className="small" onClick={() => client.exportModel(m.id)} data-testid="model-export">Export</button>
-        <button className="small danger" disabled={running} onClick={() => confirm(`Delete "${m.name}"? This cannot be undone.`) && client.deleteModel(m.id)} data-testid="model-delete">
+        <button className="small danger" disabled={running || m.kind === 'shipped'} title={m.kind === 'shipped' ? 'Shipped models come with the app' : undefined} onClick={() => confirm(`Delete "${m.name}"? This cannot be undone.`) && client.deleteModel(m.id)} data-testid="model-delete">
           Delete
         </button>
       </div>

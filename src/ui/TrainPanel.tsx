@@ -22,6 +22,10 @@ export function TrainPanel() {
   const lastRun = useStore((s) => s.lastRun);
   const hasPhotos = useStore((s) => s.photos.length > 0 && s.selectedId !== null);
   const canStart = stage === 'ready' && hasPhotos && !running;
+  const models = useStore((s) => s.models);
+  const baseModelId = useStore((s) => s.baseModelId);
+  const chooseBase = useStore((s) => s.chooseBase);
+  const inputSize = useStore((s) => s.settings.inputSize);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -55,6 +59,17 @@ export function TrainPanel() {
           </button>
         </div>
       </div>
+      <label className="inline base-pick" title="The model steering starts from. A new baseline is a tiny CNN trained here on quality only first.">
+        Start from{' '}
+        <select value={baseModelId ?? ''} disabled={running} onChange={(e) => chooseBase(e.target.value || null)} data-testid="base-select">
+          <option value="">New baseline (tiny CNN, {inputSize} px)</option>
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+      </label>
       <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="progress">
         <div className="bar" style={{ width: `${pct}%` }} />
       </div>

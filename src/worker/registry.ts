@@ -25,6 +25,8 @@ export class ModelRegistry {
   private readonly entries = new Map<string, Entry>();
   private metaStore: KeyValueStore<ModelMeta> | null = null;
   private weightStore: KeyValueStore<StoredArtifacts> | null = null;
+  /** Changes are announced only once start-up (saved + shipped models) is complete. */
+  private started = false;
 
   constructor(private readonly onChange: (models: ModelMeta[]) => void) {}
 
@@ -86,9 +88,12 @@ export class ModelRegistry {
     return this.addArtifacts(meta, artifacts, model);
   }
 
-  async addArtifacts(meta: ModelMeta, artifacts: StoredArtifacts, model: tf.LayersModel | null = null): Promise<string | null> {
+  /** Adds a model from its artifacts; `persist = false` keeps it out of IndexedDB (shipped models). */
+  async addArtifacts(meta: ModelMeta, artifacts: StoredArtifacts, model: tf.LayersModel | null = null, persist = true): Promise<string | null> {
+    this.entries.get(meta.id)?.model?.dispose();
     this.entries.set(meta.id, { meta, artifacts, model });
     this.emit();
+    if (!persist) return null;
     return this.persist(async () => {
       await this.weightStore?.put(meta.id, artifacts);
       await this.metaStore?.put(meta.id, meta);
@@ -129,8 +134,14 @@ export class ModelRegistry {
     }
   }
 
+  /** Marks start-up complete and announces the library. */
+  ready(): void {
+    this.started = true;
+    this.emit();
+  }
+
   private emit(): void {
-    this.onChange(this.list());
+    if (this.started) this.onChange(this.list());
   }
 }
 

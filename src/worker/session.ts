@@ -161,7 +161,7 @@ export class Session {
         modelId = await this.save(req, baseMeta, layerName, model, curve, req.name);
         saved = true;
       }
-      this.finish(control.stopped, steps, t0, modelId);
+      this.finish(control.stopped, steps, t0, modelId, baseId);
     } finally {
       x.dispose();
       trainer.dispose();
@@ -180,8 +180,8 @@ export class Session {
     return id;
   }
 
-  private finish(stopped: boolean, steps: number, t0: number, modelId: string | null): void {
-    this.post({ type: 'done', stopped, steps, seconds: (performance.now() - t0) / 1000, modelId });
+  private finish(stopped: boolean, steps: number, t0: number, modelId: string | null, baseModelId: string | null = null): void {
+    this.post({ type: 'done', stopped, steps, seconds: (performance.now() - t0) / 1000, modelId, baseModelId });
   }
 
   /** Trains a tiny model from scratch on quality only and adds it to the library. */

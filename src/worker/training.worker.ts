@@ -1,13 +1,14 @@
 /// <reference lib="webworker" />
 import { fromArtifacts } from '../core/artifacts';
 import { EmptyMaskError } from '../core/mask';
-import { camLayerNames } from '../core/model';
 import { ModelImportError, unzipModel, zipModel } from '../core/modelZip';
 import { transfersOf, type ErrorCode, type FromWorker, type ModelMeta, type ToWorker } from '../protocol/messages';
 import { BackendUnavailableError, initBackend } from './backend';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
-import { gridOf, NonFiniteLossError, RunControl, Session } from './session';
+import { describeModel } from './modelInfo';
+import { NonFiniteLossError, RunControl, Session } from './session';
+import { fetchShipped, SHIPPED_MODELS, shippedMeta } from './shipped';
 
 const scope = self as unknown as {
   postMessage(msg: FromWorker, transfer: Transferable[]): void;
@@ -55,25 +56,31 @@ async function importModel(fileName: string, data: ArrayBuffer): Promise<void> {
     throw new ModelImportError(`tfjs could not build it (${(e as Error).message}).`);
   }
   try {
-    const inShape = model.inputs[0].shape;
-    const outShape = model.outputs[0].shape;
-    if (inShape.length !== 4 || inShape[3] !== 3 || !inShape[1] || inShape[1] !== inShape[2]) {
-      throw new ModelImportError(`its input is ${JSON.stringify(inShape)}; a square RGB image input [null, S, S, 3] is needed.`);
-    }
-    if (outShape.length !== 2 || outShape[1] !== 1) throw new ModelImportError(`its output is ${JSON.stringify(outShape)}; a scalar score [null, 1] is needed.`);
-    const layers = camLayerNames(model);
-    const declared = (artifacts.userDefinedMetadata?.camsteer as { layerName?: string } | undefined)?.layerName ?? (artifacts.userDefinedMetadata?.targetLayer as string | undefined);
-    const layerName = declared && layers.includes(declared) ? declared : layers[layers.length - 1];
-    if (!layerName) throw new ModelImportError('it has no layer with a spatial [h, w, channels] output to explain.');
+    const { inputSize, layerName, grid } = describeModel(model, artifacts);
     const meta: ModelMeta = {
-      id: newModelId(), name: fileName.replace(/\.zip$/i, ''), kind: 'imported', createdAt: Date.now(), inputSize: inShape[1],
-      layerName, grid: gridOf(model, layerName), parentId: null, settings: null, target: null, curve: [], metrics: null,
+      id: newModelId(), name: fileName.replace(/\.zip$/i, ''), kind: 'imported', createdAt: Date.now(), inputSize,
+      layerName, grid, parentId: null, settings: null, target: null, curve: [], metrics: null,
     };
     const warning = await session.registry.addArtifacts(meta, artifacts, model);
     if (warning) post({ type: 'storage', persistent: false, message: warning });
   } catch (e) {
     model.dispose();
     throw e;
+  }
+}
+
+/** Adds the models shipped in public/models/ to the library (not persisted: they ship with the app). */
+async function loadShipped(baseUrl: string): Promise<void> {
+  for (const { name, label } of SHIPPED_MODELS) {
+    try {
+      const a = await fetchShipped(baseUrl, name);
+      if (!a) continue;
+      const model = await fromArtifacts(a);
+      const { inputSize, layerName, grid } = describeModel(model, a);
+      await session.registry.addArtifacts(shippedMeta(name, label, inputSize, layerName, grid), a, model, false);
+    } catch (e) {
+      post({ type: 'error', code: 'internal', message: `The shipped ${name} model could not be loaded: ${(e as Error).message}` });
+    }
   }
 }
 
@@ -86,6 +93,8 @@ async function handle(msg: ToWorker): Promise<void> {
       post({ type: 'backend', info });
       post({ type: 'lifecycle', stage: 'loading', message: 'Loading the model library' });
       const warning = await session.registry.init();
+      await loadShipped(msg.baseUrl);
+      session.registry.ready();
       post({ type: 'storage', persistent: !warning, message: warning ?? 'Models are saved in this browser.' });
       post({ type: 'lifecycle', stage: 'ready', message: `Ready on ${info.name}` });
       return;

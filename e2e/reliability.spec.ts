@@ -79,3 +79,20 @@ test('a worker crash mid-training is reported, the worker restarts, and saved mo
   await app.fineTune();
   await app.waitDone();
 });
+
+test('a lost GPU device is reported and the app carries on on another backend', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open('webgpu');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 2, emitEvery: 2 });
+  await app.newBaseline();
+  await app.fineTune();
+  await app.waitDone();
+  await page.evaluate(() => (window as unknown as { __camsteer: { client: { simulateDeviceLoss(): void } } }).__camsteer.client.simulateDeviceLoss());
+  await expect(page.getByTestId('error-banner')).toContainText('GPU device was lost');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgl', { timeout: 60_000 });
+  await page.getByTestId('tab-compare').click();
+  await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(2);
+  await page.getByTestId('tab-steer').click();
+  await app.fineTune();
+  await app.waitDone();
+});

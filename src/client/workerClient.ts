@@ -53,9 +53,12 @@ class WorkerClient {
     void this.setImages(s.photos);
   }
 
-  /** Test hook: makes the worker crash. */
+  /** Test hooks: make the worker crash, or lose its GPU device. */
   simulateCrash(): void {
     this.send({ type: 'simulateCrash' });
+  }
+  simulateDeviceLoss(): void {
+    this.send({ type: 'simulateDeviceLoss' });
   }
 
   private send(msg: ToWorker, transfer: Transferable[] = []): void {
@@ -174,6 +177,18 @@ class WorkerClient {
         return;
       case 'evaluation':
         return;
+      case 'deviceLost': {
+        const fallback: BackendChoice = msg.backend === 'webgpu' ? 'webgl' : 'wasm';
+        if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
+        s.setEvalProgress(s.evalRequestId, null);
+        s.setError({
+          code: 'backend',
+          message: `The GPU device was lost (${msg.reason}). The worker restarted on ${fallback}; saved models are kept. Run Fine-tune again to continue.`,
+        });
+        this.start(fallback);
+        void this.setImages(s.photos);
+        return;
+      }
       case 'error':
         s.setError({ code: msg.code, message: msg.message });
         if (msg.code === 'backend') s.setStage('failed', 'No backend');

@@ -114,7 +114,9 @@ export type ToWorker =
   | { type: 'resume' }
   | { type: 'stop' }
   /** Test hook: throws an uncaught error inside the worker, as a crash would. */
-  | { type: 'simulateCrash' };
+  | { type: 'simulateCrash' }
+  /** Test hook: destroys the WebGPU device, as a driver reset would. */
+  | { type: 'simulateDeviceLoss' };
 
 export type LifecycleStage = 'checking' | 'loading' | 'warming' | 'ready';
 
@@ -132,7 +134,9 @@ export type FromWorker =
   | { type: 'cell'; requestId: number; cell: CompareCell }
   | { type: 'evalProgress'; requestId: number; done: number; total: number }
   | { type: 'evaluation'; requestId: number; modelId: string; metrics: ModelMetrics }
-  | { type: 'error'; code: ErrorCode; message: string };
+  | { type: 'error'; code: ErrorCode; message: string }
+  /** The GPU device is gone; the worker cannot compute any more and must be replaced. */
+  | { type: 'deviceLost'; backend: BackendName; reason: string };
 
 /** One cell of the compare grid: a model's CAM map of one image. */
 export interface CompareCell {

@@ -72,6 +72,23 @@ async function activate(name: BackendName): Promise<boolean> {
 }
 
 /**
+ * Calls `onLost` when the WebGPU device behind tfjs is lost (driver reset, GPU removed,
+ * or destroyed). No-op on other backends.
+ */
+export function watchDeviceLoss(onLost: (reason: string) => void): void {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  device?.lost?.then((info) => onLost([info.reason, info.message].filter(Boolean).join(': ') || 'unknown reason'));
+}
+
+/** Test hook: destroys the WebGPU device, which the browser reports as a loss. */
+export function destroyDevice(): boolean {
+  const device = (tf.backend() as unknown as { device?: { destroy?: () => void } }).device;
+  if (!device?.destroy) return false;
+  device.destroy();
+  return true;
+}
+
+/**
  * Starts a tfjs backend. An explicit choice is tried first and falls back along
  * BACKEND_ORDER if it fails. "auto" takes the first hardware-accelerated backend (WebGPU,
  * then WebGL); on a machine with only software GPU adapters it takes wasm, which was measured

@@ -3,7 +3,8 @@ import { fromArtifacts } from '../core/artifacts';
 import { EmptyMaskError } from '../core/mask';
 import { ModelImportError, unzipModel, zipModel } from '../core/modelZip';
 import { transfersOf, type ErrorCode, type FromWorker, type ModelMeta, type ToWorker } from '../protocol/messages';
-import { BackendUnavailableError, initBackend } from './backend';
+import { BackendUnavailableError, destroyDevice, initBackend, watchDeviceLoss } from './backend';
+import { warmUp } from './warmup';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
 import { describeModel } from './modelInfo';
@@ -91,6 +92,12 @@ async function handle(msg: ToWorker): Promise<void> {
       const info = await initBackend(msg.backend);
       console.info('[camsteer worker] backend', info.name, info.reasons.join('; '));
       post({ type: 'backend', info });
+      watchDeviceLoss((reason) => {
+        control?.stop();
+        post({ type: 'deviceLost', backend: info.name, reason });
+      });
+      post({ type: 'lifecycle', stage: 'warming', message: 'Warming up (compiling kernels)' });
+      await warmUp();
       post({ type: 'lifecycle', stage: 'loading', message: 'Loading the model library' });
       const warning = await session.registry.init();
       await loadShipped(msg.baseUrl);
@@ -145,6 +152,9 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'stop':
       control?.stop();
       return;
+    case 'simulateDeviceLoss':
+      if (!destroyDevice()) throw new Error('simulateDeviceLoss: the backend has no GPU device');
+      return;
     case 'simulateCrash':
       setTimeout(() => {
         throw new Error('simulated worker crash');
@@ -162,6 +172,6 @@ let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (ev) => {
   const msg = ev.data;
   const run = () => handle(msg).catch((e) => reportError(e, msg.type === 'init' ? 'backend' : undefined));
-  if (msg.type === 'pause' || msg.type === 'resume' || msg.type === 'stop' || msg.type === 'simulateCrash') void run();
+  if (['pause', 'resume', 'stop', 'simulateCrash', 'simulateDeviceLoss'].includes(msg.type)) void run();
   else queue = queue.then(run);
 };

@@ -225,6 +225,8 @@ interface Row {
   batch: number;
   steps: number;
   medianMs: number;
+  /** Fastest timed step: the least disturbed by other processes on a shared machine. */
+  minMs: number;
   firstStepMs: number;
   imagesPerSec: number;
   tensorsBefore: number;
@@ -296,6 +298,7 @@ async function benchEnv(env: EnvName, m: BenchModel, o: Options): Promise<Row> {
     batch: o.batch,
     steps: o.steps,
     medianMs: med,
+    minMs: Math.min(...onePass),
     firstStepMs: first.ms,
     imagesPerSec: (o.batch * 1000) / med,
     tensorsBefore,
@@ -318,6 +321,7 @@ interface TorchRow {
   model: string;
   threads: number;
   medianMs?: number;
+  minMs?: number;
   firstStepMs?: number;
   imagesPerSec?: number;
   torchVersion?: string;
@@ -397,6 +401,7 @@ async function benchTorch(m: BenchModel, o: Options, tfjsLoss: number | undefine
         error?: string;
         medianMs: number;
         firstStepMs: number;
+        stepsMs: number[];
         torchVersion: string;
         threads: number;
         firstLosses: number[];
@@ -407,6 +412,7 @@ async function benchTorch(m: BenchModel, o: Options, tfjsLoss: number | undefine
         model: m.id,
         threads: r.threads,
         medianMs: r.medianMs,
+        minMs: Math.min(...r.stepsMs),
         firstStepMs: r.firstStepMs,
         imagesPerSec: (o.batch * 1000) / r.medianMs,
         torchVersion: r.torchVersion,
@@ -519,6 +525,7 @@ async function main(): Promise<void> {
       env: r.env,
       model: `${r.model}@${r.inputSize}`,
       'ms/step (median)': fmt(r.medianMs),
+      'min ms': fmt(r.minMs),
       'first step ms': fmt(r.firstStepMs),
       'images/s': fmt(r.imagesPerSec),
       'tensors before/after': `${r.tensorsBefore}/${r.tensorsAfter}${r.tensorsFlat ? '' : ' (not flat)'}`,
@@ -533,6 +540,7 @@ async function main(): Promise<void> {
         model: r.model,
         threads: r.threads,
         'ms/step (median)': r.skipped ? `skipped: ${r.skipped}` : fmt(r.medianMs),
+        'min ms': fmt(r.minMs),
         'images/s': fmt(r.imagesPerSec),
         'first-loss diff vs tfjs': r.firstLossRelDiff === undefined ? '-' : r.firstLossRelDiff.toExponential(1),
       })),

@@ -96,3 +96,37 @@ test('a lost GPU device is reported and the app carries on on another backend', 
   await app.fineTune();
   await app.waitDone();
 });
+
+test('reload mid-training: the run is checkpointed and can be resumed', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open('wasm');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 3000, batchSize: 4, emitEvery: 5 });
+  await app.newBaseline();
+  await app.fineTune();
+  const status = page.getByTestId('train-status');
+  await expect(status).toHaveAttribute('data-phase', 'steering');
+  await page.waitForTimeout(4500); // a checkpoint is written every 3 s
+  const before = Number(await status.getAttribute('data-step'));
+  expect(before).toBeGreaterThan(0);
+  await page.reload();
+  const notice = page.getByTestId('interrupted');
+  await expect(notice).toBeVisible({ timeout: 60_000 });
+  await expect(notice).toContainText('of 3000');
+  const saved = Number((await notice.textContent())!.match(/step (\d+) of/)![1]);
+  expect(saved).toBeGreaterThan(10);
+  await page.getByTestId('resume-interrupted').click();
+  await expect(status).toHaveAttribute('data-phase', 'steering');
+  // the first step reported after resuming continues from the checkpoint, not from 0
+  await expect.poll(async () => Number(await status.getAttribute('data-step'))).toBeGreaterThan(0);
+  expect(Number(await status.getAttribute('data-step'))).toBeGreaterThan(saved);
+  await page.getByTestId('stop-button').click();
+  await app.waitDone();
+  await expect(page.getByTestId('interrupted')).toHaveCount(0);
+  await page.getByTestId('tab-compare').click();
+  await expect(page.locator('[data-kind="steered"]')).toHaveCount(1);
+  await page.reload();
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm');
+  await page.getByTestId('tab-steer').click();
+  await expect(page.getByTestId('train-button')).toBeEnabled();
+  await expect(page.getByTestId('interrupted')).toHaveCount(0);
+});

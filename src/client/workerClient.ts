@@ -119,6 +119,18 @@ class WorkerClient {
     this.send({ type: 'importModel', fileName: file.name, data }, [data]);
   }
 
+  /** Continues the interrupted run found at start-up, or forgets it. */
+  resumeInterrupted(): void {
+    const s = this.store;
+    s.startRun();
+    s.setInterrupted(null);
+    this.send({ type: 'resumeRun' });
+  }
+  discardInterrupted(): void {
+    this.store.setInterrupted(null);
+    this.send({ type: 'discardRun' });
+  }
+
   pause(): void {
     this.send({ type: 'pause' });
   }
@@ -176,6 +188,9 @@ class WorkerClient {
         s.setEvalProgress(msg.requestId, msg.done >= msg.total ? null : { done: msg.done, total: msg.total });
         return;
       case 'evaluation':
+        return;
+      case 'checkpoint':
+        s.setInterrupted(msg.info);
         return;
       case 'deviceLost': {
         const fallback: BackendChoice = msg.backend === 'webgpu' ? 'webgl' : 'wasm';

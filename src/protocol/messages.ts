@@ -113,6 +113,8 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
+  | { type: 'resumeRun' }
+  | { type: 'discardRun' }
   /** Test hook: throws an uncaught error inside the worker, as a crash would. */
   | { type: 'simulateCrash' }
   /** Test hook: destroys the WebGPU device, as a driver reset would. */
@@ -135,8 +137,17 @@ export type FromWorker =
   | { type: 'evalProgress'; requestId: number; done: number; total: number }
   | { type: 'evaluation'; requestId: number; modelId: string; metrics: ModelMetrics }
   | { type: 'error'; code: ErrorCode; message: string }
+  /** An interrupted steering run that can be resumed (null: none). */
+  | { type: 'checkpoint'; info: CheckpointInfo | null }
   /** The GPU device is gone; the worker cannot compute any more and must be replaced. */
   | { type: 'deviceLost'; backend: BackendName; reason: string };
+
+export interface CheckpointInfo {
+  name: string;
+  step: number;
+  total: number;
+  savedAt: number;
+}
 
 /** One cell of the compare grid: a model's CAM map of one image. */
 export interface CompareCell {

@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
 import { presetMask, type Mask } from '../core/mask';
 import type { CamMethod } from '../core/camMethods';
 import type {
-  BackendChoice, BackendInfo, CompareCell, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
+  BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
 } from '../protocol/messages';
 import type { Colormap } from '../render/colormap';
 
@@ -78,6 +78,9 @@ export interface TrainingSlice {
   stepsPerSec: number;
   progressMessage: string;
   lastRun: { stopped: boolean; steps: number; seconds: number } | null;
+  /** An interrupted run found at start-up, which can be resumed. */
+  interrupted: CheckpointInfo | null;
+  setInterrupted(info: CheckpointInfo | null): void;
   /** Latest heatmap per slot; canvases subscribe to these outside React rendering. */
   frames: Partial<Record<HeatmapFrame['which'], HeatmapFrame>>;
   startRun(): void;
@@ -173,6 +176,8 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   progressMessage: '',
   lastRun: null,
   frames: {},
+  interrupted: null,
+  setInterrupted: (interrupted) => set({ interrupted }),
   startRun: () =>
     set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
   setProgress: (p) =>

@@ -20,6 +20,7 @@ export function TrainPanel() {
   const losses = useStore((s) => s.losses);
   const stepsPerSec = useStore((s) => s.stepsPerSec);
   const lastRun = useStore((s) => s.lastRun);
+  const interrupted = useStore((s) => s.interrupted);
   const hasPhotos = useStore((s) => s.photos.length > 0 && s.selectedId !== null);
   const canStart = stage === 'ready' && hasPhotos && !running;
   const models = useStore((s) => s.models);
@@ -59,6 +60,15 @@ export function TrainPanel() {
           </button>
         </div>
       </div>
+      {interrupted && !running && (
+        <div className="notice" data-testid="interrupted">
+          <span>
+            An interrupted run was saved at step {interrupted.step} of {interrupted.total}: <b>{interrupted.name}</b> ({new Date(interrupted.savedAt).toLocaleTimeString()}).
+          </span>
+          <button className="small primary" disabled={stage !== 'ready'} onClick={() => client.resumeInterrupted()} data-testid="resume-interrupted">Resume</button>
+          <button className="small" onClick={() => client.discardInterrupted()} data-testid="discard-interrupted">Discard</button>
+        </div>
+      )}
       <label className="inline base-pick" title="The model steering starts from. A new baseline is a tiny CNN trained here on quality only first.">
         Start from{' '}
         <select value={baseModelId ?? ''} disabled={running} onChange={(e) => chooseBase(e.target.value || null)} data-testid="base-select">

@@ -7,6 +7,9 @@ import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset'
 import { areaFraction, assertSteerable, resizeMask, type Mask } from '../core/mask';
 import { buildTinyModel } from '../core/model';
 import { Trainer } from '../core/trainer';
+import { splitModel, type SplitModel } from '../core/graph';
+import { fromArtifacts, toArtifacts } from '../core/artifacts';
+import { CheckpointStore, type Checkpoint } from './checkpoint';
 import type { CurvePoint, FromWorker, HeatmapFrame, ModelMeta, TrainPhase } from '../protocol/messages';
 import { LABEL_SIZE } from '../core/iqa/samples';
 import { bitmapToRgb, canvasJpeg } from './pixels';
@@ -61,6 +64,9 @@ export interface TrainRequest {
   name: string;
 }
 
+/** Seconds between checkpoints of a steering run. */
+const CHECKPOINT_SECONDS = 3;
+
 type Grid = { h: number; w: number };
 
 export function gridOf(model: tf.LayersModel, layerName: string): Grid {
@@ -73,6 +79,8 @@ export class Session {
   readonly images = new Map<string, ImageBitmap>();
   readonly registry: ModelRegistry;
   private data: { key: string; samples: Sample[] } | null = null;
+
+  readonly checkpoints = new CheckpointStore();
 
   constructor(private readonly post: (msg: FromWorker) => void) {
     this.registry = new ModelRegistry((models) => post({ type: 'models', models }));
@@ -108,7 +116,16 @@ export class Session {
     if (message) this.post({ type: 'storage', persistent: false, message });
   }
 
-  async run(req: TrainRequest, control: RunControl): Promise<void> {
+  /** Runs a steering request; with `resume`, continues an interrupted run from its checkpoint. */
+  async run(req: TrainRequest, control: RunControl, resume?: Checkpoint): Promise<void> {
+    try {
+      await this.runSteering(req, control, resume);
+    } finally {
+      await this.checkpoints.clear();
+    }
+  }
+
+  private async runSteering(req: TrainRequest, control: RunControl, resume?: Checkpoint): Promise<void> {
     const { settings, targetImageId, mask } = req;
     assertSteerable(mask);
     if (!this.images.has(targetImageId)) throw new Error(`Image "${targetImageId}" is not loaded`);
@@ -122,16 +139,24 @@ export class Session {
     const baseMeta = this.registry.meta(baseId);
     const layerName = baseMeta.layerName;
     const samples = await this.samples(baseMeta.inputSize, settings.seed);
-    const model = await this.registry.copy(baseId);
+    const model = resume ? await fromArtifacts(resume.artifacts) : await this.registry.copy(baseId);
     const grid = gridOf(model, layerName);
     const maskGrid = resizeMask(mask, grid.w, grid.h).data;
     const target = samples.findIndex((s) => s.refId === targetImageId && s.distortion === null);
     const x = samples[target].image.expandDims(0) as tf.Tensor4D;
     const trainer = new Trainer(model, { ...settings, layerName });
-    const curve: CurvePoint[] = [];
+    const curve: CurvePoint[] = resume ? [...resume.curve] : [];
     let saved = false;
+    let lastCheckpoint = performance.now();
+    const checkpoint = async (step: number) => {
+      if (performance.now() - lastCheckpoint < CHECKPOINT_SECONDS * 1000) return;
+      lastCheckpoint = performance.now();
+      const artifacts = await toArtifacts(model);
+      await this.checkpoints.save({ request: { ...req, baseModelId: baseId }, step, curve: [...curve], artifacts, savedAt: Date.now() });
+    };
     try {
-      this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'before', targetImageId, 0) });
+      const before = resume ? splitModel(await this.registry.model(baseId), layerName) : trainer.split;
+      this.post({ type: 'heatmap', frame: await this.heatmap(before, x, grid, mask, 'before', targetImageId, 0) });
       const own = samples.flatMap((s, i) => (s.refId === targetImageId ? [i] : []));
       const rest = samples.flatMap((s, i) => (s.refId !== targetImageId ? [i] : []));
       const half = rest.length ? Math.ceil(settings.batchSize / 2) : settings.batchSize;
@@ -143,19 +168,20 @@ export class Session {
         steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,
           () => makeBatch(samples, rest.length ? [...nextOwn(), ...nextRest()] : nextOwn(), masks, grid),
           async (step) => {
-            const frame = await this.heatmap(trainer, x, grid, mask, 'live', targetImageId, step);
+            const frame = await this.heatmap(trainer.split, x, grid, mask, 'live', targetImageId, step);
             this.post({ type: 'heatmap', frame });
+            await checkpoint(step);
             return frame.energy;
-          });
+          }, resume?.step ?? 0);
       } catch (e) {
         if (!(e instanceof NonFiniteLossError) || e.goodStep === 0) throw e;
         // keep what was learnt before the divergence, clearly named, then report it
-        this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'after', targetImageId, e.goodStep) });
+        this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, x, grid, mask, 'after', targetImageId, e.goodStep) });
         await this.save(req, baseMeta, layerName, model, curve, `${req.name} (rolled back to step ${e.goodStep})`);
         saved = true;
         throw e;
       }
-      this.post({ type: 'heatmap', frame: await this.heatmap(trainer, x, grid, mask, 'after', targetImageId, steps) });
+      this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, x, grid, mask, 'after', targetImageId, steps) });
       let modelId: string | null = null;
       if (steps > 0) {
         modelId = await this.save(req, baseMeta, layerName, model, curve, req.name);
@@ -226,12 +252,13 @@ export class Session {
     curve: CurvePoint[],
     nextBatch: () => ReturnType<typeof makeBatch>,
     onEmit?: (step: number) => Promise<number>,
+    startStep = 0,
   ): Promise<number> {
     let windowStart = performance.now();
     let windowSteps = 0;
-    let step = 0;
+    let step = startStep;
     // Weights at the last read-back whose losses were finite: the rollback point.
-    let good = { step: 0, weights: trainer.model.getWeights().map((w) => tf.clone(w)) };
+    let good = { step, weights: trainer.model.getWeights().map((w) => tf.clone(w)) };
     try {
       while (step < total && !control.stopped) {
         const batch = nextBatch();
@@ -269,8 +296,8 @@ export class Session {
     return step;
   }
 
-  private async heatmap(trainer: Trainer, x: tf.Tensor4D, grid: Grid, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {
-    const { q, map } = computeCam(trainer.split, x, 'gradcam');
+  private async heatmap(split: SplitModel, x: tf.Tensor4D, grid: Grid, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {
+    const { q, map } = computeCam(split, x, 'gradcam');
     const [data, score] = await Promise.all([map.data() as Promise<Float32Array>, q.data()]);
     tf.dispose([q, map]);
     const energy = energyInMask(heatmapAtMaskSize(data, grid.w, grid.h, mask.width, mask.height), mask.data);

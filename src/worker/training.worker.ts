@@ -8,6 +8,7 @@ import { warmUp } from './warmup';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
 import { describeModel } from './modelInfo';
+import type { Checkpoint } from './checkpoint';
 import { NonFiniteLossError, RunControl, Session } from './session';
 import { fetchShipped, SHIPPED_MODELS, shippedMeta } from './shipped';
 
@@ -85,6 +86,10 @@ async function loadShipped(baseUrl: string): Promise<void> {
   }
 }
 
+function postCheckpoint(c: Checkpoint | null): void {
+  post({ type: 'checkpoint', info: c ? { name: c.request.name, step: c.step, total: c.request.settings.steerSteps, savedAt: c.savedAt } : null });
+}
+
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init': {
@@ -102,6 +107,8 @@ async function handle(msg: ToWorker): Promise<void> {
       const warning = await session.registry.init();
       await loadShipped(msg.baseUrl);
       session.registry.ready();
+      await session.checkpoints.open();
+      postCheckpoint(await session.checkpoints.load());
       post({ type: 'storage', persistent: !warning, message: warning ?? 'Models are saved in this browser.' });
       post({ type: 'lifecycle', stage: 'ready', message: `Ready on ${info.name}` });
       return;
@@ -112,6 +119,20 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'train':
       return withControl((c) => session.run(msg, c));
+    case 'resumeRun': {
+      const c = await session.checkpoints.load();
+      postCheckpoint(null);
+      if (!c) throw new Error('There is no interrupted run to resume.');
+      if (!session.registry.has(c.request.baseModelId)) {
+        await session.checkpoints.clear();
+        throw new Error('The interrupted run cannot be resumed: the model it started from is no longer in the library.');
+      }
+      return withControl((ctl) => session.run(c.request, ctl, c));
+    }
+    case 'discardRun':
+      await session.checkpoints.clear();
+      postCheckpoint(null);
+      return;
     case 'evaluate':
       return withControl((c) =>
         evaluate(msg, {

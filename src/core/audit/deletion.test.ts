@@ -20,9 +20,14 @@ describe('step counts', () => {
 });
 
 describe('deletion and insertion on a model that only sees the top-left quadrant', () => {
-  const model = quadrantModel(S);
-  const x = noiseImages(1, S, 3);
-  const xb = blurImages(x, S / 16);
+  let model: tf.LayersModel;
+  let x: tf.Tensor4D;
+  let xb: tf.Tensor4D;
+  beforeAll(() => {
+    model = quadrantModel(S);
+    x = noiseImages(1, S, 3);
+    xb = blurImages(x, S / 16);
+  });
   afterAll(() => {
     tf.dispose([x, xb]);
     model.dispose();

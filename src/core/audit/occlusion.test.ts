@@ -19,10 +19,16 @@ describe('patchStarts', () => {
 });
 
 describe('occlusion on a model that only sees the top-left quadrant', () => {
-  const model = quadrantModel(S);
-  const x = noiseImages(1, S, 5);
-  const xb = blurImages(x, S / 16);
-  const xm = meanImages(x);
+  let model: tf.LayersModel;
+  let x: tf.Tensor4D;
+  let xb: tf.Tensor4D;
+  let xm: tf.Tensor4D;
+  beforeAll(() => {
+    model = quadrantModel(S);
+    x = noiseImages(1, S, 5);
+    xb = blurImages(x, S / 16);
+    xm = meanImages(x);
+  });
   afterAll(() => {
     tf.dispose([x, xb, xm]);
     model.dispose();

@@ -160,6 +160,22 @@ function curveStats(results: DeletionResult[], informative: boolean[], pick: (r:
 
 const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
 
+/** Standard error of the per-image faithfulness gap: mean of (method - random) over deletion and insertion. */
+function gapStandardError(method: CurveStats, random: CurveStats): number | null {
+  const gaps: number[] = [];
+  method.deletionAucs.forEach((d, i) => {
+    const ins = method.insertionAucs[i];
+    const rd = random.deletionAucs[i];
+    const ri = random.insertionAucs[i];
+    if (d !== null && ins !== null && rd !== null && ri !== null) gaps.push((d - rd + ins - ri) / 2);
+  });
+  const n = gaps.length;
+  if (n < 2) return null;
+  const mean = gaps.reduce((s, g) => s + g, 0) / n;
+  const variance = gaps.reduce((s, g) => s + (g - mean) ** 2, 0) / (n - 1);
+  return Math.sqrt(variance / n);
+}
+
 /**
  * Audits a model's CAM explanations on a set of images.
  * @param model a LayersModel with one scalar output per image (quality / SCORE_SCALE)
@@ -301,6 +317,7 @@ export async function runAudit(
         deletionGap,
         insertionGap,
         faithfulnessGap: deletionGap === null || insertionGap === null ? null : (deletionGap + insertionGap) / 2,
+        faithfulnessGapSe: gapStandardError(c, random),
         occlusionSpearman: agreement[m]!.spearman,
         occlusionEnergy: agreement[m]!.energy,
         occlusionChance: chance,

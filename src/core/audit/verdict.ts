@@ -31,6 +31,11 @@ export interface MethodSummary {
   insertionGap: number | null;
   /** (deletionGap + insertionGap) / 2. */
   faithfulnessGap: number | null;
+  /**
+   * Standard error of faithfulnessGap over the informative images (sample std / sqrt(n)); null
+   * below 2 images. Not used by the verdict; shows how far the gap is from noise.
+   */
+  faithfulnessGapSe: number | null;
   /** Mean over images of the Spearman with occlusion sensitivity. */
   occlusionSpearman: number | null;
   /** Mean over images of the CAM energy share in the occlusion top region, and its chance level. */

@@ -44,6 +44,7 @@ test('bad uploads are refused with a message and change nothing', async ({ page 
     { name: 'half.png', mimeType: 'image/png', buffer: coffee.subarray(0, Math.floor(coffee.length / 2)) },
     { name: 'dot.png', mimeType: 'image/png', buffer: PNG.sync.write(tiny) },
     { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') },
+    { name: 'shape.svg', mimeType: 'image/svg+xml', buffer: await readFile('e2e/fixtures/shape.svg') },
   ];
   for (const file of cases) {
     await page.getByTestId('upload-input').setInputFiles(file);
@@ -51,9 +52,12 @@ test('bad uploads are refused with a message and change nothing', async ({ page 
     await expect(thumbs).toHaveCount(count);
     await page.getByRole('button', { name: 'Dismiss' }).click();
   }
-  // a good file is still accepted afterwards
+  // good files are still accepted afterwards; CMYK JPEG, 16-bit PNG and animated GIF are converted by the browser
   await page.getByTestId('upload-input').setInputFiles({ name: 'good.png', mimeType: 'image/png', buffer: coffee });
   await expect(thumbs).toHaveCount(count + 1);
+  await page.getByTestId('upload-input').setInputFiles(['e2e/fixtures/cmyk.jpg', 'e2e/fixtures/gray16.png', 'e2e/fixtures/animated.gif']);
+  await expect(thumbs).toHaveCount(count + 4);
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
 test('a worker crash mid-training is reported, the worker restarts, and saved models stay', async ({ page }) => {
@@ -129,4 +133,19 @@ test('reload mid-training: the run is checkpointed and can be resumed', async ({
   await page.getByTestId('tab-steer').click();
   await expect(page.getByTestId('train-button')).toBeEnabled();
   await expect(page.getByTestId('interrupted')).toHaveCount(0);
+});
+
+test('500 images at once: the library fills to its limit and says what was left out', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open('wasm');
+  const thumbs = page.locator('[data-testid^="photo-"]');
+  const start = await thumbs.count();
+  const files = Array.from({ length: 500 }, (_, i) => {
+    const png = new PNG({ width: 40, height: 40 });
+    png.data.fill(i % 256);
+    return { name: `img-${i}.png`, mimeType: 'image/png', buffer: PNG.sync.write(png) };
+  });
+  await page.getByTestId('upload-input').setInputFiles(files);
+  await expect(page.getByTestId('error-banner')).toContainText(`${500 - (100 - start)} of 500 files were not added`, { timeout: 60_000 });
+  await expect(thumbs).toHaveCount(100);
 });

@@ -16,6 +16,8 @@ export class BadImageError extends Error {
 }
 
 const MIN_SIDE = 32;
+/** Most photos the library holds: each adds 16 training images to every baseline. */
+export const MAX_PHOTOS = 100;
 const MAX_PIXELS = 120e6;
 
 /** The bundled photos, from public/photos/index.json (served from the app's own origin). */
@@ -36,6 +38,7 @@ export async function loadBuiltInPhotos(): Promise<PhotoEntry[]> {
 /** Checks an uploaded file decodes as an image of a usable size; returns a photo entry for it. */
 export async function photoFromFile(file: File): Promise<PhotoEntry> {
   if (file.type && !file.type.startsWith('image/')) throw new BadImageError(file.name, `it is a ${file.type} file, not an image.`);
+  if (file.type === 'image/svg+xml' || /\.svg$/i.test(file.name)) throw new BadImageError(file.name, 'SVG is a vector format; export it as PNG or JPEG first.');
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { client } from '../client/workerClient';
-import { photoFromFile } from '../client/photos';
+import { MAX_PHOTOS, photoFromFile } from '../client/photos';
 import { useStore } from '../state/store';
 
 export function PhotoStrip() {
@@ -17,7 +17,10 @@ export function PhotoStrip() {
     const s = useStore.getState();
     const added = [];
     const problems: string[] = [];
-    for (const f of Array.from(files)) {
+    const room = Math.max(0, MAX_PHOTOS - s.photos.length);
+    const list = Array.from(files);
+    if (list.length > room) problems.push(`${list.length - room} of ${list.length} files were not added: the library holds at most ${MAX_PHOTOS} photos.`);
+    for (const f of list.slice(0, room)) {
       try {
         added.push(await photoFromFile(f));
       } catch (e) {

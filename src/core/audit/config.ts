@@ -72,7 +72,7 @@ export const AUDIT_DEFAULTS = {
   agreementGrid: 16,
   topFraction: 0.2,
   randomizationSteps: 6,
-  batchSize: 64,
+  batchSize: 32,
   seed: 0,
   minScoreChange: 0.5,
   /** blurSigma = inputSize / blurDivisor */

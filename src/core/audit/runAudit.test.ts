@@ -133,6 +133,26 @@ describe('runAudit resources and control', () => {
     expect(seen.some((p) => p.phase === 'randomization')).toBe(false);
   });
 
+  it('frees the randomised copy when cancelled during the cascade', async () => {
+    let polls = 0;
+    let phase = '';
+    await runAudit(model, TARGET_LAYER, images, FAST, undefined, () => (polls++, false));
+    const total = polls;
+    const before = tf.memory().numTensors;
+    polls = 0;
+    const run = runAudit(
+      model,
+      TARGET_LAYER,
+      images,
+      FAST,
+      (p) => (phase = p.phase),
+      () => ++polls >= total - 1,
+    );
+    await expect(run).rejects.toBeInstanceOf(AuditCancelledError);
+    expect(phase).toBe('randomization');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('cancels before any work when asked at once', async () => {
     const before = tf.memory().numTensors;
     await expect(runAudit(model, TARGET_LAYER, images, FAST, undefined, () => true)).rejects.toBeInstanceOf(AuditCancelledError);
@@ -147,6 +167,9 @@ describe('runAudit resources and control', () => {
     await expect(runAudit(model, 'nope', images, FAST)).rejects.toBeInstanceOf(UnknownLayerError);
     await expect(runAudit(model, TARGET_LAYER, images, { ...FAST, occlusionPatch: 64 })).rejects.toBeInstanceOf(AuditInputError);
     await expect(runAudit(model, TARGET_LAYER, [], FAST)).rejects.toBeInstanceOf(AuditInputError);
+    const big = noiseImages(1, 2 * S, 1);
+    await expect(runAudit(model, TARGET_LAYER, big, FAST)).rejects.toThrow(/takes 32x32 images/);
+    big.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -195,6 +195,11 @@ export async function runAudit(
 ): Promise<AuditReport> {
   const start = performance.now();
   const featureGrid = featureGridOf(model, layerName);
+  const expected = model.inputs[0].shape;
+  const first = Array.isArray(images) ? (images as readonly tf.Tensor4D[])[0] : (images as tf.Tensor4D);
+  if (first && ((expected[1] && expected[1] !== first.shape[1]) || (expected[2] && expected[2] !== first.shape[2]))) {
+    throw new AuditInputError(`the model takes ${expected[2]}x${expected[1]} images, these are ${first.shape[2]}x${first.shape[1]}`);
+  }
   const X = stackImages(images);
   const [N, H, W] = X.shape;
   let o: ResolvedAuditOptions;

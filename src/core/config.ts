@@ -13,6 +13,8 @@ export const MASK_SIZE = 128;
 export const EPS = 1e-7;
 
 export type CamLossType = 'mse' | 'outside' | 'bce';
+/** Which weights steering updates: every layer, the target layer and after, or only after it. */
+export type TrainableScope = 'all' | 'last' | 'head';
 export type OptimizerType = 'adam' | 'sgd';
 
 export interface TrainSettings {
@@ -30,6 +32,9 @@ export interface TrainSettings {
   camLoss: CamLossType;
   /** Detach GradCAM's alpha from the graph (the method). Off gives the second-order variant. */
   detachAlpha: boolean;
+  trainable: TrainableScope;
+  /** The CAM target layer; empty = the model's own (its metadata, else its last spatial layer). */
+  targetLayer: string;
   /** Emit losses and heatmaps every this many steps (readback is throttled). */
   emitEvery: number;
   seed: number;
@@ -45,6 +50,8 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   optimizer: 'adam',
   camLoss: 'mse',
   detachAlpha: true,
+  trainable: 'all',
+  targetLayer: '',
   emitEvery: 5,
   seed: 7,
 };

@@ -6,7 +6,7 @@ import type { Sample } from './dataset';
 import { presetMask, resizeMask } from './mask';
 import { buildTinyModel } from './model';
 import { relativeError, useCpuBackend } from './testUtil';
-import { Trainer, type TrainerOptions } from './trainer';
+import { Trainer, trainableVariables, type TrainerOptions } from './trainer';
 
 beforeAll(useCpuBackend);
 
@@ -67,6 +67,14 @@ describe('differentiable GradCAM', () => {
     const withCam = grads({ lambda: 1 });
     const without = grads({ lambda: 0 });
     expect(relativeError(withCam.byLayer['conv1/kernel'], without.byLayer['conv1/kernel'])).toBeGreaterThan(1e-3);
+  });
+
+  it('trainable scope picks all layers, the target layer and after, or only the head', () => {
+    const model = buildTinyModel(SIZE, 5);
+    const names = (scope: 'all' | 'last' | 'head') => trainableVariables(model, TARGET_LAYER, scope).map((v) => v.name.split('/')[0]);
+    expect(new Set(names('all'))).toEqual(new Set(['conv1', 'conv2', 'cam_target', 'score']));
+    expect(new Set(names('last'))).toEqual(new Set(['cam_target', 'score']));
+    expect(new Set(names('head'))).toEqual(new Set(['score']));
   });
 
   it('keeps the tensor count flat across training steps', async () => {

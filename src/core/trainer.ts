@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CamLossType, OptimizerType } from './config';
+import type { CamLossType, OptimizerType, TrainableScope } from './config';
 import { gradCamAlpha } from './cam';
 import { splitModel, type SplitModel } from './graph';
 import { steeringLoss, type SteerBatch } from './loss';
@@ -13,6 +13,15 @@ export interface TrainerOptions {
   detachAlpha: boolean;
   /** Use the two-pass reference (alpha from a separate forward). For tests and benchmarks. */
   twoPass?: boolean;
+  /** Which layers train (default all). 'head' cannot move GradCAM when alpha is detached. */
+  trainable?: TrainableScope;
+}
+
+/** The trainable variables of the layers a scope selects, relative to the target layer. */
+export function trainableVariables(model: tf.LayersModel, layerName: string, scope: TrainableScope = 'all'): tf.Variable[] {
+  const target = model.layers.findIndex((l) => l.name === layerName);
+  const layers = model.layers.filter((_, i) => scope === 'all' || (scope === 'last' ? i >= target : i > target));
+  return layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
 }
 
 /** Losses of one step, as a [3] tensor (total, task, cam) the caller reads or disposes. */
@@ -35,7 +44,8 @@ export class Trainer {
     this.split = splitModel(model, opts.layerName);
     this.optimizer =
       opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.momentum(opts.learningRate, 0.9);
-    this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.vars = trainableVariables(model, opts.layerName, opts.trainable);
+    if (!this.vars.length) throw new Error(`No trainable weights in scope "${opts.trainable}" of this model`);
   }
 
   setLambda(lambda: number): void {

@@ -92,6 +92,8 @@ export interface ModelMeta {
   layerName: string;
   /** The target layer's feature grid. */
   grid?: { h: number; w: number };
+  /** Layers with a spatial output a CAM can target, in graph order. */
+  camLayers?: string[];
   parentId: string | null;
   settings: TrainSettings | null;
   /** The steering target: the photo and the mask the model was steered toward. */

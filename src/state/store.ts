@@ -78,6 +78,8 @@ export interface TrainingSlice {
   stepsPerSec: number;
   progressMessage: string;
   lastRun: { stopped: boolean; steps: number; seconds: number } | null;
+  /** Energy-in-mask of the live heatmap at each read-back of the current run. */
+  liveEnergy: { step: number; energy: number }[];
   /** An interrupted run found at start-up, which can be resumed. */
   interrupted: CheckpointInfo | null;
   setInterrupted(info: CheckpointInfo | null): void;
@@ -177,9 +179,10 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   lastRun: null,
   frames: {},
   interrupted: null,
+  liveEnergy: [],
   setInterrupted: (interrupted) => set({ interrupted }),
   startRun: () =>
-    set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
+    set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], liveEnergy: [], lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
   setProgress: (p) =>
     set((s) => ({
       phase: p.phase,
@@ -191,7 +194,11 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
       lossHistory: p.losses ? [...s.lossHistory, { phase: p.phase, step: p.step, losses: p.losses }] : s.lossHistory,
     })),
   setPaused: (paused) => set({ paused }),
-  setFrame: (frame) => set((s) => ({ frames: { ...s.frames, [frame.which]: frame } })),
+  setFrame: (frame) =>
+    set((s) => ({
+      frames: { ...s.frames, [frame.which]: frame },
+      liveEnergy: frame.which === 'live' ? [...s.liveEnergy, { step: frame.step, energy: frame.energy }] : s.liveEnergy,
+    })),
   finishRun: (lastRun) => set({ running: false, paused: false, lastRun }),
 });
 

@@ -54,7 +54,12 @@ export function Header() {
           {backend ? `${backend.name} · ${adapter}` : stageMessage}
         </span>
         {backend?.name === 'webgpu' && backend.fallbackAdapter && (
-          <span className="hint">This WebGPU adapter is software; wasm is usually faster here.</span>
+          <span className="hint">
+            This WebGPU adapter is software; wasm is usually faster here.{' '}
+            <button className="small" disabled={running} onClick={() => change('wasm')} data-testid="switch-to-wasm">
+              Switch to wasm
+            </button>
+          </span>
         )}
       </div>
     </header>

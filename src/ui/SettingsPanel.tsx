@@ -19,6 +19,9 @@ export function SettingsPanel() {
   const update = useStore((s) => s.updateSettings);
   const reset = useStore((s) => s.resetSettings);
   const running = useStore((s) => s.running);
+  const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
+  const layers = base?.camLayers ?? ['conv1', 'conv2', 'cam_target'];
+  const defaultLayer = base?.layerName ?? 'cam_target';
 
   return (
     <div className="panel">
@@ -59,6 +62,27 @@ export function SettingsPanel() {
             <option value="sgd">SGD + momentum</option>
           </select>
           <small>Adam adapts step sizes; SGD uses momentum 0.9.</small>
+        </label>
+        <label className="field" title="Which weights steering updates.">
+          <span>Trainable layers</span>
+          <select value={settings.trainable} disabled={running} onChange={(e) => update({ trainable: e.target.value as TrainSettings['trainable'] })} data-testid="setting-trainable">
+            <option value="all">All layers</option>
+            <option value="last">Target layer and after</option>
+            <option value="head">Head only (after the target layer)</option>
+          </select>
+          <small>Head only cannot move GradCAM while alpha is detached: a control experiment.</small>
+        </label>
+        <label className="field" title="The layer whose activations GradCAM uses and steering moves.">
+          <span>Target layer</span>
+          <select value={layers.includes(settings.targetLayer) ? settings.targetLayer : ''} disabled={running} onChange={(e) => update({ targetLayer: e.target.value })} data-testid="setting-targetLayer">
+            <option value="">Model default ({defaultLayer})</option>
+            {layers.map((l) => (
+              <option key={l} value={l}>
+                {l}
+              </option>
+            ))}
+          </select>
+          <small>Earlier layers have finer grids; at the last layer with a GAP head, GradCAM, HiResCAM and XGradCAM agree.</small>
         </label>
         <label className="check" title="The method: GradCAM's channel weights are constants in the backward pass.">
           <input type="checkbox" checked={settings.detachAlpha} disabled={running} onChange={(e) => update({ detachAlpha: e.target.checked })} data-testid="setting-detachAlpha" />

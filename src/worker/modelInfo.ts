@@ -9,7 +9,7 @@ import { gridOf } from './session';
  * a scalar score, and a target layer with a spatial output (from the metadata when it names
  * one, else the last such layer). Throws ModelImportError when the model does not fit.
  */
-export function describeModel(model: tf.LayersModel, a: StoredArtifacts): { inputSize: number; layerName: string; grid: { h: number; w: number } } {
+export function describeModel(model: tf.LayersModel, a: StoredArtifacts): { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[] } {
   const inShape = model.inputs[0].shape;
   const outShape = model.outputs[0].shape;
   if (inShape.length !== 4 || inShape[3] !== 3 || !inShape[1] || inShape[1] !== inShape[2]) {
@@ -21,5 +21,5 @@ export function describeModel(model: tf.LayersModel, a: StoredArtifacts): { inpu
   const declared = (meta.camsteer as { layerName?: string } | undefined)?.layerName ?? (meta.targetLayer as string | undefined);
   const layerName = declared && layers.includes(declared) ? declared : layers[layers.length - 1];
   if (!layerName) throw new ModelImportError('it has no layer with a spatial [h, w, channels] output to explain.');
-  return { inputSize: inShape[1], layerName, grid: gridOf(model, layerName) };
+  return { inputSize: inShape[1], layerName, grid: gridOf(model, layerName), camLayers: layers };
 }

@@ -5,7 +5,7 @@ import { computeCam } from '../core/cam';
 import { SCORE_SCALE, TARGET_LAYER, type TrainSettings } from '../core/config';
 import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset';
 import { areaFraction, assertSteerable, resizeMask, type Mask } from '../core/mask';
-import { buildTinyModel } from '../core/model';
+import { buildTinyModel, camLayerNames } from '../core/model';
 import { Trainer } from '../core/trainer';
 import { splitModel, type SplitModel } from '../core/graph';
 import { fromArtifacts, toArtifacts } from '../core/artifacts';
@@ -81,6 +81,8 @@ export class Session {
   private data: { key: string; samples: Sample[] } | null = null;
 
   readonly checkpoints = new CheckpointStore();
+  /** Test-split references: never trained on, except a steering run's own target photo. */
+  testIds: Set<string> | null = null;
 
   constructor(private readonly post: (msg: FromWorker) => void) {
     this.registry = new ModelRegistry((models) => post({ type: 'models', models }));
@@ -137,7 +139,7 @@ export class Session {
       if (!baseId) return this.finish(true, 0, t0, null);
     }
     const baseMeta = this.registry.meta(baseId);
-    const layerName = baseMeta.layerName;
+    const layerName = settings.targetLayer && (baseMeta.camLayers ?? []).includes(settings.targetLayer) ? settings.targetLayer : baseMeta.layerName;
     const samples = await this.samples(baseMeta.inputSize, settings.seed);
     const model = resume ? await fromArtifacts(resume.artifacts) : await this.registry.copy(baseId);
     const grid = gridOf(model, layerName);
@@ -158,7 +160,7 @@ export class Session {
       const before = resume ? splitModel(await this.registry.model(baseId), layerName) : trainer.split;
       this.post({ type: 'heatmap', frame: await this.heatmap(before, x, grid, mask, 'before', targetImageId, 0) });
       const own = samples.flatMap((s, i) => (s.refId === targetImageId ? [i] : []));
-      const rest = samples.flatMap((s, i) => (s.refId !== targetImageId ? [i] : []));
+      const rest = samples.flatMap((s, i) => (s.refId !== targetImageId && !this.testIds?.has(s.refId) ? [i] : []));
       const half = rest.length ? Math.ceil(settings.batchSize / 2) : settings.batchSize;
       const nextOwn = batchSampler(own, half, settings.seed + 1);
       const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
@@ -199,7 +201,7 @@ export class Session {
   private async save(req: TrainRequest, base: ModelMeta, layerName: string, model: tf.LayersModel, curve: CurvePoint[], name: string): Promise<string> {
     const id = newModelId();
     const meta: ModelMeta = {
-      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, grid: gridOf(model, layerName), parentId: base.id, settings: req.settings,
+      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, grid: gridOf(model, layerName), camLayers: camLayerNames(model), parentId: base.id, settings: req.settings,
       target: { imageId: req.targetImageId, mask: req.mask, area: areaFraction(req.mask) }, curve, metrics: null,
     };
     this.warn(await this.registry.add(meta, model));
@@ -214,11 +216,12 @@ export class Session {
   private async trainBaseline(settings: TrainSettings, control: RunControl): Promise<string | null> {
     const samples = await this.samples(settings.inputSize, settings.seed);
     const model = buildTinyModel(settings.inputSize, settings.seed);
-    const trainer = new Trainer(model, { ...settings, lambda: 0, layerName: TARGET_LAYER });
+    const trainer = new Trainer(model, { ...settings, lambda: 0, layerName: TARGET_LAYER, trainable: 'all' });
     const curve: CurvePoint[] = [];
     try {
       const grid = gridOf(model, TARGET_LAYER);
-      const next = batchSampler(samples.map((_, i) => i), settings.batchSize, settings.seed);
+      const pool = samples.flatMap((s, i) => (this.testIds?.has(s.refId) ? [] : [i]));
+      const next = batchSampler(pool.length ? pool : samples.map((_, i) => i), settings.batchSize, settings.seed);
       await this.loop('baseline', settings.baselineSteps, settings.emitEvery, control, trainer, curve, () => makeBatch(samples, next(), new Map(), grid));
     } catch (e) {
       model.dispose();
@@ -233,7 +236,7 @@ export class Session {
     const id = newModelId();
     const meta: ModelMeta = {
       id, name: `Baseline · tiny ${settings.inputSize}px · seed ${settings.seed}`, kind: 'baseline', createdAt: Date.now(),
-      inputSize: settings.inputSize, layerName: TARGET_LAYER, grid: gridOf(model, TARGET_LAYER), parentId: null, settings: { ...settings, lambda: 0 }, target: null, curve, metrics: null,
+      inputSize: settings.inputSize, layerName: TARGET_LAYER, grid: gridOf(model, TARGET_LAYER), camLayers: camLayerNames(model), parentId: null, settings: { ...settings, lambda: 0 }, target: null, curve, metrics: null,
     };
     this.warn(await this.registry.add(meta, model));
     return id;

@@ -1,5 +1,4 @@
-import type { StoredArtifacts } from '../core/artifacts';
-import { declaredBytes } from '../core/artifacts';
+import { declaredBytes, type StoredArtifacts } from '../core/artifacts';
 import type { ModelMeta } from '../protocol/messages';
 
 /** Models that ship with the app in public/models/<name>/ (made by `npm run pretrain`). */
@@ -40,9 +39,9 @@ export async function fetchShipped(baseUrl: string, name: string): Promise<Store
 }
 
 /** Library metadata for a shipped model. */
-export function shippedMeta(name: string, label: string, inputSize: number, layerName: string, grid: { h: number; w: number }): ModelMeta {
+export function shippedMeta(name: string, label: string, info: { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[] }): ModelMeta {
   return {
-    id: `shipped-${name}`, name: label, kind: 'shipped', createdAt: 0, inputSize, layerName, grid, parentId: null,
+    id: `shipped-${name}`, name: label, kind: 'shipped', createdAt: 0, ...info, parentId: null,
     settings: null, target: null, curve: [], metrics: null,
   };
 }

@@ -58,10 +58,9 @@ async function importModel(fileName: string, data: ArrayBuffer): Promise<void> {
     throw new ModelImportError(`tfjs could not build it (${(e as Error).message}).`);
   }
   try {
-    const { inputSize, layerName, grid } = describeModel(model, artifacts);
+    const info = describeModel(model, artifacts);
     const meta: ModelMeta = {
-      id: newModelId(), name: fileName.replace(/\.zip$/i, ''), kind: 'imported', createdAt: Date.now(), inputSize,
-      layerName, grid, parentId: null, settings: null, target: null, curve: [], metrics: null,
+      id: newModelId(), name: fileName.replace(/\.zip$/i, ''), kind: 'imported', createdAt: Date.now(), ...info, parentId: null, settings: null, target: null, curve: [], metrics: null,
     };
     const warning = await session.registry.addArtifacts(meta, artifacts, model);
     if (warning) post({ type: 'storage', persistent: false, message: warning });
@@ -78,11 +77,23 @@ async function loadShipped(baseUrl: string): Promise<void> {
       const a = await fetchShipped(baseUrl, name);
       if (!a) continue;
       const model = await fromArtifacts(a);
-      const { inputSize, layerName, grid } = describeModel(model, a);
-      await session.registry.addArtifacts(shippedMeta(name, label, inputSize, layerName, grid), a, model, false);
+      await session.registry.addArtifacts(shippedMeta(name, label, describeModel(model, a)), a, model, false);
     } catch (e) {
       post({ type: 'error', code: 'internal', message: `The shipped ${name} model could not be loaded: ${(e as Error).message}` });
     }
+  }
+}
+
+/** Reference photos of the test split (public/data/splits.json); null when it is missing. */
+let testIds: Set<string> | null = null;
+async function loadTestSplit(baseUrl: string): Promise<Set<string> | null> {
+  try {
+    const res = await fetch(new URL('data/splits.json', baseUrl));
+    if (!res.ok) return null;
+    const test = ((await res.json()) as { test?: string[] }).test;
+    return Array.isArray(test) && test.length ? new Set(test) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -106,6 +117,8 @@ async function handle(msg: ToWorker): Promise<void> {
       post({ type: 'lifecycle', stage: 'loading', message: 'Loading the model library' });
       const warning = await session.registry.init();
       await loadShipped(msg.baseUrl);
+      testIds = await loadTestSplit(msg.baseUrl);
+      session.testIds = testIds;
       session.registry.ready();
       await session.checkpoints.open();
       postCheckpoint(await session.checkpoints.load());
@@ -138,7 +151,7 @@ async function handle(msg: ToWorker): Promise<void> {
         evaluate(msg, {
           registry: session.registry,
           images: session.images,
-          samplesFor: async (size) => ({ samples: await session.samples(size, 7), testIds: null }),
+          samplesFor: async (size) => ({ samples: await session.samples(size, 7), testIds }),
           post,
         }, c),
       );

@@ -34,12 +34,12 @@ describe('cascade plan', () => {
 });
 
 describe('reinitializeLayer', () => {
-  it('draws new weights of the same shape and scale, seeded', () => {
+  it('draws new weights of the same shape and scale, seeded', async () => {
     const m = buildTinyModel(S, 1);
     const layer = m.getLayer('conv2');
     const rms = (t: tf.Tensor) => tf.tidy(() => tf.sqrt(tf.mean(tf.square(t))).dataSync()[0]);
     const before = layer.getWeights().map((w) => ({ shape: w.shape, values: w.dataSync().slice(), rms: rms(w) }));
-    reinitializeLayer(layer, 5);
+    await reinitializeLayer(layer, 5);
     const after = layer.getWeights();
     after.forEach((w, i) => {
       expect(w.shape).toEqual(before[i].shape);
@@ -52,7 +52,7 @@ describe('reinitializeLayer', () => {
       }
     });
     const twin = buildTinyModel(S, 1);
-    reinitializeLayer(twin.getLayer('conv2'), 5);
+    await reinitializeLayer(twin.getLayer('conv2'), 5);
     expect(Array.from(twin.getLayer('conv2').getWeights()[0].dataSync())).toEqual(Array.from(after[0].dataSync()));
     twin.dispose();
     m.dispose();

@@ -101,15 +101,18 @@ export function cascadeCheckpoints(layers: number, maxSteps: number): number[] {
  * Re-initialises a layer's weights in place: N(0, rms^2) per weight (see the module comment).
  * Trainable weights only; a frozen layer is made trainable first (call this on a copy).
  */
-export function reinitializeLayer(layer: tf.layers.Layer, seed: number): void {
+export async function reinitializeLayer(layer: tf.layers.Layer, seed: number): Promise<void> {
   layer.trainable = true;
-  layer.trainableWeights.forEach((v, i) => {
-    const value = v.read();
-    const rms = tf.tidy(() => tf.sqrt(tf.mean(tf.square(value))).dataSync()[0]);
+  const weights = layer.trainableWeights;
+  for (let i = 0; i < weights.length; i++) {
+    const value = weights[i].read();
+    const rmsT = tf.tidy(() => tf.sqrt(tf.mean(tf.square(value))));
+    const rms = (await rmsT.data())[0]; // async: no synchronous GPU readback
+    rmsT.dispose();
     const fresh = rms > 0 ? tf.randomNormal(value.shape, 0, rms, 'float32', seed * 7919 + i) : tf.zerosLike(value);
-    v.write(fresh);
+    weights[i].write(fresh);
     fresh.dispose();
-  });
+  }
 }
 
 export interface RandomizationStep {
@@ -172,7 +175,7 @@ export async function cascadingRandomization(
     const explainer = factory(copy);
     let done = 0;
     for (const count of checkpoints) {
-      for (; done < count; done++) reinitializeLayer(copy.getLayer(layers[done]), opts.seed * 1009 + done + 1);
+      for (; done < count; done++) await reinitializeLayer(copy.getLayer(layers[done]), opts.seed * 1009 + done + 1);
       tracker?.check();
       const now = await explainAll(explainer, images, opts.batchSize, tracker);
       steps.push({ layer: layers[count - 1], randomized: layers.slice(0, count) });

@@ -159,6 +159,21 @@ describe('runAudit resources and control', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('finds the CAM grid of a model without a fixed input size by a forward pass', async () => {
+    const input = tf.input({ shape: [null, null, 3] });
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', name: 'feat' }).apply(input);
+    const out = tf.layers.dense({ units: 1 }).apply(tf.layers.globalAveragePooling2d({}).apply(conv)) as tf.SymbolicTensor;
+    const free = tf.model({ inputs: input, outputs: out });
+    const x = noiseImages(1, 16, 3);
+    const before = tf.memory().numTensors;
+    const r = await runAudit(free, 'feat', x, FAST);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.featureGrid).toEqual([8, 8]);
+    expect(r.cams.gradcam![0]).toHaveLength(64);
+    x.dispose();
+    free.dispose();
+  });
+
   it('rejects bad input with named errors and leaks nothing', async () => {
     const before = tf.memory().numTensors;
     const grey = tf.zeros([1, S, S, 1]) as tf.Tensor4D;

@@ -137,11 +137,16 @@ function stackImages(images: tf.Tensor4D | readonly tf.Tensor4D[]): tf.Tensor4D 
   return tf.tidy(() => (list.length === 1 ? tf.clone(list[0]) : tf.concat(list as tf.Tensor4D[])) as tf.Tensor4D);
 }
 
-function featureGridOf(model: tf.LayersModel, layerName: string): [number, number] {
-  splitModel(model, layerName); // throws UnknownLayerError with the usable names
+/** [h, w] of the CAM layer: from its static output shape, or from one forward pass when that has free sizes. */
+function featureGridOf(model: tf.LayersModel, layerName: string, probe: () => tf.Tensor4D): [number, number] {
+  const split = splitModel(model, layerName); // throws UnknownLayerError with the usable names
   const shape = model.getLayer(layerName).outputShape;
   if (!Array.isArray(shape) || Array.isArray(shape[0]) || shape.length !== 4) throw new AuditInputError(`layer "${layerName}" has no spatial output`);
-  return [shape[1] as number, shape[2] as number];
+  if (typeof shape[1] === 'number' && typeof shape[2] === 'number') return [shape[1], shape[2]];
+  return tf.tidy(() => {
+    const [, h, w] = split.forward(probe()).A.shape;
+    return [h, w] as [number, number];
+  });
 }
 
 function curveStats(results: DeletionResult[], informative: boolean[], pick: (r: DeletionResult) => DeletionResult['random']): CurveStats {
@@ -194,7 +199,7 @@ export async function runAudit(
   shouldCancel?: CancelCheck,
 ): Promise<AuditReport> {
   const start = performance.now();
-  const featureGrid = featureGridOf(model, layerName);
+  splitModel(model, layerName); // throws UnknownLayerError with the usable names
   const expected = model.inputs[0].shape;
   const first = Array.isArray(images) ? (images as readonly tf.Tensor4D[])[0] : (images as tf.Tensor4D);
   if (first && ((expected[1] && expected[1] !== first.shape[1]) || (expected[2] && expected[2] !== first.shape[2]))) {
@@ -203,7 +208,9 @@ export async function runAudit(
   const X = stackImages(images);
   const [N, H, W] = X.shape;
   let o: ResolvedAuditOptions;
+  let featureGrid: [number, number];
   try {
+    featureGrid = featureGridOf(model, layerName, () => tf.slice(X, [0, 0, 0, 0], [1, -1, -1, -1]));
     o = resolveAuditOptions(opts, H, W, featureGrid);
   } catch (e) {
     X.dispose();

@@ -66,14 +66,18 @@ export function headGradient(head: (A: tf.Tensor4D) => tf.Tensor1D, A: tf.Tensor
   return tf.grad((a: tf.Tensor) => tf.sum(head(a as tf.Tensor4D)))(A) as tf.Tensor4D;
 }
 
-const zeroGradIdentity = tf.customGrad(((t: tf.Tensor) => ({
-  value: tf.clone(t),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as Parameters<typeof tf.customGrad>[0]);
-
-/** Identity in the forward pass, zero gradient in the backward pass. */
+/**
+ * Stop-gradient: a new tensor on the same data, made without going through the engine's
+ * kernel runner, so no tape node produces it and backprop ends there. Unlike an identity with a zero gradient, the ops
+ * that computed `x` drop out of the backward pass entirely instead of being walked with zeros.
+ */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return zeroGradIdentity(x) as T;
+  const identity = tf.getKernel('Identity', tf.getBackend());
+  if (!identity) throw new Error(`stopGradient: backend ${tf.getBackend()} has no Identity kernel`);
+  // The backend's Identity shares the data (bumping its ref count); called directly, it is not
+  // recorded on the gradient tape.
+  const info = identity.kernelFunc({ inputs: { x }, backend: tf.backend(), attrs: {} }) as tf.TensorInfo;
+  return tf.engine().makeTensorFromTensorInfo(info) as T;
 }
 
 /**

@@ -102,6 +102,16 @@ class WorkerClient {
     this.send({ type: 'evaluate', requestId, modelIds: s.compareModelIds, imageIds, method: s.camMethod, masks });
   }
 
+  /** Audits one model on the compare grid's photos. */
+  audit(modelId: string): void {
+    const s = this.store;
+    const imageIds = s.compareImageIds.filter((id) => s.photos.some((p) => p.id === id));
+    if (!imageIds.length) return s.setError({ code: 'input', message: 'Pick at least one photo (tick it above) to audit.' });
+    const requestId = this.nextRequest++;
+    s.beginAudit(requestId);
+    this.send({ type: 'audit', requestId, modelId, imageIds });
+  }
+
   renameModel(id: string, name: string): void {
     this.send({ type: 'renameModel', id, name });
   }
@@ -189,6 +199,12 @@ class WorkerClient {
         return;
       case 'evaluation':
         return;
+      case 'auditProgress':
+        s.setAuditProgress(msg.requestId, msg.phase === 'cancelled' ? null : { phase: msg.phase, fraction: msg.fraction });
+        return;
+      case 'auditReport':
+        s.setAuditReport(msg.requestId, msg.modelId, msg.imageIds, msg.report);
+        return;
       case 'checkpoint':
         s.setInterrupted(msg.info);
         return;
@@ -209,6 +225,7 @@ class WorkerClient {
         if (msg.code === 'backend') s.setStage('failed', 'No backend');
         if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
         s.setEvalProgress(s.evalRequestId, null);
+        s.setAuditProgress(s.auditRequestId, null);
         return;
       default: {
         const never: never = msg;

@@ -3,6 +3,7 @@
  * Discriminated unions on `type`; both sides switch exhaustively.
  */
 import type { AlignmentScores } from '../core/alignment';
+import type { AuditReport } from '../core/audit/runAudit';
 import type { CamMethod } from '../core/camMethods';
 import type { TrainSettings } from '../core/config';
 import type { Mask } from '../core/mask';
@@ -115,6 +116,7 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
+  | { type: 'audit'; requestId: number; modelId: string; imageIds: string[] }
   | { type: 'resumeRun' }
   | { type: 'discardRun' }
   /** Test hook: throws an uncaught error inside the worker, as a crash would. */
@@ -139,6 +141,8 @@ export type FromWorker =
   | { type: 'evalProgress'; requestId: number; done: number; total: number }
   | { type: 'evaluation'; requestId: number; modelId: string; metrics: ModelMetrics }
   | { type: 'error'; code: ErrorCode; message: string }
+  | { type: 'auditProgress'; requestId: number; phase: string; fraction: number }
+  | { type: 'auditReport'; requestId: number; modelId: string; imageIds: string[]; report: AuditReport }
   /** An interrupted steering run that can be resumed (null: none). */
   | { type: 'checkpoint'; info: CheckpointInfo | null }
   /** The GPU device is gone; the worker cannot compute any more and must be replaced. */

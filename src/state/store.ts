@@ -6,6 +6,7 @@ import type { CamMethod } from '../core/camMethods';
 import type {
   BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
 } from '../protocol/messages';
+import type { AuditReport } from '../core/audit/runAudit';
 import type { Colormap } from '../render/colormap';
 
 export interface PhotoEntry {
@@ -24,7 +25,7 @@ export interface RuntimeSlice {
   backend: BackendInfo | null;
   backendChoice: BackendChoice;
   error: { code: ErrorCode | 'worker' | 'input'; message: string } | null;
-  view: 'steer' | 'compare';
+  view: 'steer' | 'compare' | 'audit';
   setView(view: RuntimeSlice['view']): void;
   setStage(stage: RuntimeSlice['stage'], message: string): void;
   setBackend(info: BackendInfo): void;
@@ -125,7 +126,20 @@ export interface CompareSlice {
   setEvalProgress(requestId: number, p: { done: number; total: number } | null): void;
 }
 
-export type AppState = RuntimeSlice & PhotosSlice & TargetSlice & SettingsSlice & TrainingSlice & LibrarySlice & CompareSlice;
+export interface AuditSlice {
+  auditModelId: string | null;
+  auditReferenceId: string | null;
+  auditRequestId: number;
+  auditProgress: { phase: string; fraction: number } | null;
+  /** Latest report per model id (kept for this session). */
+  auditReports: Record<string, { report: AuditReport; imageIds: string[] }>;
+  setAuditModels(modelId: string | null, referenceId: string | null): void;
+  beginAudit(requestId: number): void;
+  setAuditProgress(requestId: number, p: { phase: string; fraction: number } | null): void;
+  setAuditReport(requestId: number, modelId: string, imageIds: string[], report: AuditReport): void;
+}
+
+export type AppState = RuntimeSlice & PhotosSlice & TargetSlice & SettingsSlice & TrainingSlice & LibrarySlice & CompareSlice & AuditSlice;
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
 const runtimeSlice: Slice<RuntimeSlice> = (set) => ({
@@ -240,11 +254,24 @@ const compareSlice: Slice<CompareSlice> = (set) => ({
   setEvalProgress: (requestId, evalProgress) => set((s) => (requestId === s.evalRequestId ? { evalProgress } : {})),
 });
 
+const auditSlice: Slice<AuditSlice> = (set) => ({
+  auditModelId: null,
+  auditReferenceId: null,
+  auditRequestId: 0,
+  auditProgress: null,
+  auditReports: {},
+  setAuditModels: (auditModelId, auditReferenceId) => set({ auditModelId, auditReferenceId }),
+  beginAudit: (auditRequestId) => set({ auditRequestId, auditProgress: { phase: 'starting', fraction: 0 } }),
+  setAuditProgress: (requestId, auditProgress) => set((s) => (requestId === s.auditRequestId ? { auditProgress } : {})),
+  setAuditReport: (requestId, modelId, imageIds, report) =>
+    set((s) => ({ auditReports: { ...s.auditReports, [modelId]: { report, imageIds } }, auditProgress: requestId === s.auditRequestId ? null : s.auditProgress })),
+});
+
 export const useStore = create<AppState>()(
   persist(
     (...a) => ({
       ...runtimeSlice(...a), ...photosSlice(...a), ...targetSlice(...a), ...settingsSlice(...a), ...trainingSlice(...a),
-      ...librarySlice(...a), ...compareSlice(...a),
+      ...librarySlice(...a), ...compareSlice(...a), ...auditSlice(...a),
     }),
     {
       name: 'camsteer-ui',
@@ -253,6 +280,7 @@ export const useStore = create<AppState>()(
         settings: s.settings, selectedId: s.selectedId, backendChoice: s.backendChoice,
         baseModelId: s.baseModelId, baseChosen: s.baseChosen, compareModelIds: s.compareModelIds, compareImageIds: s.compareImageIds,
         camMethod: s.camMethod, colormap: s.colormap, opacity: s.opacity, view: s.view,
+        auditModelId: s.auditModelId, auditReferenceId: s.auditReferenceId,
       }),
       merge: (persisted, current) => {
         const p = (persisted ?? {}) as Partial<AppState>;

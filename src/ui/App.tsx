@@ -4,6 +4,7 @@ import { restoreAndPersist } from '../client/persist';
 import { loadBuiltInPhotos } from '../client/photos';
 import { BACKEND_ORDER, type BackendChoice } from '../protocol/messages';
 import { useStore } from '../state/store';
+import { AuditView } from './AuditView';
 import { CompareGrid } from './CompareGrid';
 import { CompareView } from './CompareView';
 import { ErrorBanner } from './ErrorBanner';
@@ -63,9 +64,7 @@ export function App() {
           <section className="col col-left">
             <LibraryPanel />
           </section>
-          <section className="col col-mid">
-            <CompareGrid />
-          </section>
+          <section className="col col-mid">{view === 'audit' ? <AuditView /> : <CompareGrid />}</section>
         </main>
       )}
     </div>

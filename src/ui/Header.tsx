@@ -37,6 +37,9 @@ export function Header() {
         <button role="tab" aria-selected={view === 'compare'} className={view === 'compare' ? 'on' : ''} onClick={() => setView('compare')} data-testid="tab-compare">
           Compare &amp; library
         </button>
+        <button role="tab" aria-selected={view === 'audit'} className={view === 'audit' ? 'on' : ''} onClick={() => setView('audit')} data-testid="tab-audit">
+          Audit
+        </button>
       </nav>
       <div className="backend" title={backend?.reasons.join('\n') ?? ''}>
         <label>

@@ -1,4 +1,7 @@
 /// <reference lib="webworker" />
+import * as tf from '@tensorflow/tfjs';
+import { AuditCancelledError } from '../core/audit/progress';
+import { runAudit } from '../core/audit/runAudit';
 import { fromArtifacts } from '../core/artifacts';
 import { EmptyMaskError } from '../core/mask';
 import { ModelImportError, unzipModel, zipModel } from '../core/modelZip';
@@ -8,6 +11,7 @@ import { warmUp } from './warmup';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
 import { describeModel } from './modelInfo';
+import { bitmapToTensor } from './pixels';
 import type { Checkpoint } from './checkpoint';
 import { NonFiniteLossError, RunControl, Session } from './session';
 import { fetchShipped, SHIPPED_MODELS, shippedMeta } from './shipped';
@@ -97,6 +101,24 @@ async function loadTestSplit(baseUrl: string): Promise<Set<string> | null> {
   }
 }
 
+/** Runs the audit of one model on the chosen photos (at the model's input size). */
+async function auditModel(msg: { requestId: number; modelId: string; imageIds: string[] }, control: RunControl): Promise<void> {
+  const meta = session.registry.meta(msg.modelId);
+  const model = await session.registry.model(msg.modelId);
+  const bitmaps = msg.imageIds.map((id) => session.images.get(id)).filter((b) => b !== undefined);
+  if (!bitmaps.length) throw new Error('Pick at least one photo to audit.');
+  const images = bitmaps.map((b) => tf.tidy(() => bitmapToTensor(b, meta.inputSize).expandDims(0) as tf.Tensor4D));
+  try {
+    const report = await runAudit(model, meta.layerName, images, {}, (p) => post({ type: 'auditProgress', requestId: msg.requestId, phase: p.phase, fraction: p.fraction }), () => control.stopped);
+    post({ type: 'auditReport', requestId: msg.requestId, modelId: msg.modelId, imageIds: msg.imageIds, report });
+  } catch (e) {
+    if (!(e instanceof AuditCancelledError)) throw e;
+    post({ type: 'auditProgress', requestId: msg.requestId, phase: 'cancelled', fraction: 1 });
+  } finally {
+    tf.dispose(images);
+  }
+}
+
 function postCheckpoint(c: Checkpoint | null): void {
   post({ type: 'checkpoint', info: c ? { name: c.request.name, step: c.step, total: c.request.settings.steerSteps, savedAt: c.savedAt } : null });
 }
@@ -132,6 +154,8 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'train':
       return withControl((c) => session.run(msg, c));
+    case 'audit':
+      return withControl((c) => auditModel(msg, c));
     case 'resumeRun': {
       const c = await session.checkpoints.load();
       postCheckpoint(null);

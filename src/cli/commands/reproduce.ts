@@ -1,0 +1,373 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../../core/cam';
+import type { CamLossType } from '../../core/config';
+import { splitModel } from '../../core/graph';
+import type { IqaSample } from '../../core/iqa/samples';
+import type { Mask } from '../../core/mask';
+import { allCamsOf, alignmentSummary, qualityReport, type AllCams, type AlignmentSummary, type QualityReport } from '../analysis';
+import type { ParsedArgs } from '../args';
+import { BACKEND_FLAG, backendOf, FORCE_FLAG, QUIET_FLAG, type Command } from '../command';
+import { loadSplits, MODELS_DIR, testSplit, trainSplit } from '../data';
+import { drawFigure } from '../figure';
+import { CliError, type Io } from '../io';
+import { parseMaskSpec, type MaskSpec } from '../masks';
+import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
+import { checkOutDir, Outputs, resolvePath, type Bytes } from '../outputs';
+import { formatDuration, note, ProgressBar } from '../progress';
+import { fineTune, sampleMasks, STEER_DEFAULTS, trainItems, type CurvePoint, type SteerSettings } from '../steering';
+import { CAM_LOSSES, steeredMetadata } from './steer';
+
+/** The three steering targets of the experiment, and the acceptance threshold of each. */
+export const TARGETS = [
+  { id: 'salient', mask: 'salient', label: 'SALIENT', minEnergy: 0.5 },
+  { id: 'corners', mask: 'corners', label: 'CORNERS', minEnergy: 0.6 },
+  { id: 'vg', mask: 'text:VG', label: 'VG', minEnergy: 0.6 },
+] as const;
+export type TargetId = (typeof TARGETS)[number]['id'];
+export type ModelId = 'baseline' | TargetId;
+export const MODEL_IDS: readonly ModelId[] = ['baseline', ...TARGETS.map((t) => t.id)];
+
+/** Settings of a run: `full` (the README's numbers) and `quick` (CI). */
+export interface ReproducePreset {
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  lambda: number;
+  camLoss: CamLossType;
+  /** Random crops per training photo on top of its centred square. */
+  crops: number;
+  /** Wall-clock budget the issue sets, in seconds (reported, not enforced). */
+  budget: number;
+}
+
+export const PRESETS: Record<'full' | 'quick', ReproducePreset> = {
+  full: { steps: 400, batchSize: 16, learningRate: 1e-3, lambda: STEER_DEFAULTS.lambda, camLoss: 'mse', crops: 4, budget: 20 * 60 },
+  quick: { steps: 40, batchSize: 8, learningRate: 1e-3, lambda: STEER_DEFAULTS.lambda, camLoss: 'mse', crops: 0, budget: 3 * 60 },
+};
+
+/** Acceptance criteria of issue 6, as measured. */
+export const ACCEPTANCE = { energyRatio: 2, baselineNearChance: 0.1, srccTolerance: 0.02 } as const;
+
+export interface ModelResult {
+  id: ModelId;
+  mask: string | null;
+  quality: QualityReport;
+  /** alignment[target][method]: this model's CAMs on the test images against that target's masks. */
+  alignment: Record<TargetId, Record<CamMethod, AlignmentSummary>>;
+  trainSeconds: number;
+  finalLoss: CurvePoint | null;
+}
+
+export interface Check {
+  criterion: string;
+  value: number;
+  target: string;
+  pass: boolean;
+}
+
+export interface ReproduceReport {
+  command: string;
+  quick: boolean;
+  seed: number;
+  backend: string;
+  model: { name: string; path: string; inputSize: number; layer: string; grid: { h: number; w: number } };
+  settings: Omit<SteerSettings, 'lambda'> & { lambda: number; crops: number };
+  data: { trainImages: number; testImages: number; testDistorted: number; train: string[]; test: string[] };
+  start: { quality: QualityReport; alignment: Record<TargetId, Record<CamMethod, AlignmentSummary>> };
+  models: Record<ModelId, ModelResult>;
+  checks: Check[];
+  timings: { dataSeconds: number; trainSeconds: number; evalSeconds: number; totalSeconds: number; budgetSeconds: number; secondsPerStep: number };
+  tfjs: string;
+}
+
+function modelPath(io: Io, value: string): { name: string; path: string } {
+  if (value === 'tiny' || value === 'mobilenetv2') {
+    const path = join(MODELS_DIR, value);
+    if (!existsSync(join(path, 'model.json'))) {
+      throw new CliError(`the shipped ${value} model is missing (${path}/model.json); make it with: npm run pretrain -- --model ${value}`);
+    }
+    return { name: value, path };
+  }
+  return { name: value, path: resolvePath(io, value) };
+}
+
+function alignmentOf(cams: AllCams, masks: Record<TargetId, Mask[]>): Record<TargetId, Record<CamMethod, AlignmentSummary>> {
+  return Object.fromEntries(
+    TARGETS.map((t) => [t.id, Object.fromEntries(CAM_METHODS.map((m) => [m, alignmentSummary(cams.maps[m], cams.h, cams.w, masks[t.id])]))]),
+  ) as Record<TargetId, Record<CamMethod, AlignmentSummary>>;
+}
+
+export function checksOf(r: Pick<ReproduceReport, 'models' | 'timings'>): Check[] {
+  const out: Check[] = [];
+  const base = r.models.baseline;
+  for (const t of TARGETS) {
+    const s = r.models[t.id].alignment[t.id].gradcam;
+    const b = base.alignment[t.id].gradcam;
+    out.push({ criterion: `${t.id}: steered GradCAM energy-in-mask / baseline's`, value: s.energy / b.energy, target: `>= ${ACCEPTANCE.energyRatio}`, pass: s.energy >= ACCEPTANCE.energyRatio * b.energy });
+    out.push({ criterion: `${t.id}: steered GradCAM energy-in-mask`, value: s.energy, target: `>= ${t.minEnergy}`, pass: s.energy >= t.minEnergy });
+    out.push({
+      criterion: `${t.id}: baseline energy-in-mask - chance (mask area ${b.chance.toFixed(3)})`,
+      value: b.energy - b.chance,
+      target: `|x| <= ${ACCEPTANCE.baselineNearChance}`,
+      pass: Math.abs(b.energy - b.chance) <= ACCEPTANCE.baselineNearChance,
+    });
+    const d = r.models[t.id].quality.srcc - base.quality.srcc;
+    out.push({ criterion: `${t.id}: test SRCC - baseline's`, value: d, target: `>= -${ACCEPTANCE.srccTolerance}`, pass: d >= -ACCEPTANCE.srccTolerance });
+  }
+  out.push({ criterion: 'wall-clock seconds', value: r.timings.totalSeconds, target: `<= ${r.timings.budgetSeconds}`, pass: r.timings.totalSeconds <= r.timings.budgetSeconds });
+  return out;
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '–');
+const signed = (v: number, d = 3) => (Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(d) : '–');
+
+export function reportMarkdown(r: ReproduceReport): string {
+  const L: string[] = [];
+  L.push(`# CamSteer: the four-model experiment${r.quick ? ' (quick setting)' : ''}`, '');
+  L.push('Made by:', '', '```sh', r.command, '```', '');
+  L.push(
+    `Start model: \`${r.model.name}\` (${r.model.path}), input ${r.model.inputSize}x${r.model.inputSize}, CAM layer \`${r.model.layer}\` (${r.model.grid.h}x${r.model.grid.w}). ` +
+      `tfjs ${r.tfjs}, ${r.backend} backend.`,
+    '',
+    `Each of the four models is the start model fine-tuned for ${r.settings.steps} steps (batch ${r.settings.batchSize}, Adam, learning rate ${r.settings.learningRate}, batch order seed ${r.seed}) ` +
+      `on the training split (${r.data.train.join(', ')}: ${r.data.trainImages} images, pristine + noise/blur/JPEG at 5 levels${r.settings.crops ? `, centred squares + ${r.settings.crops} random crops per photo` : ', centred squares'}): ` +
+      `the baseline with the quality loss only (lambda 0), the others with lambda ${r.settings.lambda} x ${r.settings.camLoss.toUpperCase()} GradCAM loss toward their mask. ` +
+      `Evaluated on the test split (${r.data.test.join(', ')}: ${r.data.testImages} images, never seen in training).`,
+    '',
+  );
+  L.push('![GradCAM of the four models on the test photos](figure.png)', '');
+  L.push('*Rows: test photos. Columns: the four models; GradCAM over the photo, the model\'s target mask outlined; EIM = energy in its mask, Q = predicted quality (0-100).*', '');
+  L.push('## Quality on the test split', '');
+  L.push(`SRCC / PLCC / KRCC against the MS-SSIM labels on the ${r.data.testDistorted} distorted test images.`, '');
+  L.push('| model | SRCC | PLCC | KRCC | SRCC - baseline |', '|---|---|---|---|---|');
+  L.push(`| start (not fine-tuned) | ${f4(r.start.quality.srcc)} | ${f4(r.start.quality.plcc)} | ${f4(r.start.quality.krcc)} | |`);
+  for (const id of MODEL_IDS) {
+    const q = r.models[id].quality;
+    L.push(`| ${id} | ${f4(q.srcc)} | ${f4(q.plcc)} | ${f4(q.krcc)} | ${id === 'baseline' ? '' : signed(q.srcc - r.models.baseline.quality.srcc, 4)} |`);
+  }
+  L.push('', '## Energy in mask on the test split', '');
+  L.push(
+    `Share of each CAM (ReLU, bilinearly upsampled, min-max normalised) inside the target mask, mean over the ${r.data.testImages} test images. ` +
+      'Chance = the mask\'s area. The steered model is trained on GradCAM only; the other methods show whether it fools them too.',
+    '',
+  );
+  L.push(`| target | chance | model | ${CAM_METHODS.map((m) => CAM_METHOD_LABELS[m]).join(' | ')} |`, `|---|---|---|${CAM_METHODS.map(() => '---').join('|')}|`);
+  for (const t of TARGETS) {
+    const chance = r.models.baseline.alignment[t.id].gradcam.chance;
+    for (const id of ['baseline', t.id] as ModelId[]) {
+      const a = r.models[id].alignment[t.id];
+      L.push(`| ${t.id === 'vg' ? 'VG' : t.id} | ${f3(chance)} | ${id === 'baseline' ? 'baseline' : '**steered**'} | ${CAM_METHODS.map((m) => f3(a[m].energy)).join(' | ')} |`);
+    }
+  }
+  L.push('', '### Other alignment metrics (GradCAM)', '');
+  L.push('| target | model | energy | pointing game | IoU@0.5 | mean IoU | AUC |', '|---|---|---|---|---|---|---|');
+  for (const t of TARGETS) {
+    for (const id of ['baseline', t.id] as ModelId[]) {
+      const a = r.models[id].alignment[t.id].gradcam;
+      L.push(`| ${t.id === 'vg' ? 'VG' : t.id} | ${id === 'baseline' ? 'baseline' : 'steered'} | ${f3(a.energy)} | ${f3(a.pointing)} | ${f3(a.iou50)} | ${f3(a.meanIou)} | ${f3(a.auc)} |`);
+    }
+  }
+  L.push('', '## Acceptance (issue 6)', '', '| criterion | measured | target | |', '|---|---|---|---|');
+  for (const c of r.checks) L.push(`| ${c.criterion} | ${Math.abs(c.value) >= 10 ? c.value.toFixed(0) : c.value.toFixed(3)} | ${c.target} | ${c.pass ? 'pass' : '**FAIL**'} |`);
+  if (r.quick) L.push('', '*Quick setting: far fewer steps and images than the full run; the targets above are the full run\'s and are not expected to hold here.*');
+  L.push('', '## Time', '');
+  L.push(
+    `Data ${formatDuration(r.timings.dataSeconds)}, training ${formatDuration(r.timings.trainSeconds)} (${r.timings.secondsPerStep.toFixed(2)} s/step), ` +
+      `evaluation ${formatDuration(r.timings.evalSeconds)}, total ${formatDuration(r.timings.totalSeconds)} (budget ${formatDuration(r.timings.budgetSeconds)}).`,
+    '',
+  );
+  L.push('The four models are in `models/<name>/` (tfjs LayersModel: model.json + weights.bin), loadable by the app and `tf.loadLayersModel`.', '');
+  return L.join('\n');
+}
+
+export const reproduceCommand: Command = {
+  spec: {
+    name: 'reproduce',
+    summary: 'The whole experiment: a baseline and three models steered to salient regions, the corners and "VG"; report.md, report.json, figure.png.',
+    usage: 'reproduce --out DIR [--model tiny|mobilenetv2] [--seed S] [--quick]',
+    flags: [
+      { name: 'out', type: 'string', meta: 'DIR', required: true, help: 'Output directory (must be new or empty, unless --force): report.md, report.json, figure.png, models/.' },
+      { name: 'model', type: 'string', meta: 'tiny|mobilenetv2|DIR', default: 'tiny', help: 'Start model: a shipped one (public/models/NAME) or a model directory.' },
+      { name: 'seed', type: 'int', meta: 'S', min: 0, max: 2 ** 31 - 1, default: STEER_DEFAULTS.seed, help: 'Seed of the batch order (the data follow the pipeline\'s own seeds, so the test split never changes).' },
+      { name: 'quick', type: 'boolean', help: `The CI setting: ${PRESETS.quick.steps} steps per model, batch ${PRESETS.quick.batchSize}, no random crops (finishes in about a minute or two).` },
+      { name: 'steps', type: 'int', meta: 'N', min: 1, max: 100000, help: `Steps per model (default ${PRESETS.full.steps}; quick ${PRESETS.quick.steps}).` },
+      { name: 'lambda', type: 'number', meta: 'L', min: 0, max: 1e6, help: `CAM loss weight of the steered models (default ${PRESETS.full.lambda}).` },
+      { name: 'lr', type: 'number', meta: 'R', min: 1e-8, max: 10, help: `Learning rate (default ${PRESETS.full.learningRate}).` },
+      { name: 'cam-loss', type: 'string', meta: 'mse|outside|bce', choices: CAM_LOSSES, help: `CAM loss (default ${PRESETS.full.camLoss}).` },
+      { name: 'crops', type: 'int', meta: 'N', min: 0, max: 64, help: `Random crops per training photo (default ${PRESETS.full.crops}; quick ${PRESETS.quick.crops}).` },
+      { name: 'check', type: 'boolean', help: 'Exit 1 when an acceptance criterion fails (the report is written either way).' },
+      FORCE_FLAG,
+      BACKEND_FLAG,
+      QUIET_FLAG,
+    ],
+    notes: ['Examples:', '  camsteer reproduce --out results/tiny', '  camsteer reproduce --out /tmp/quick --quick'],
+  },
+  async run(args: ParsedArgs, io: Io): Promise<number> {
+    const t0 = Date.now();
+    const quiet = args.bool('quiet');
+    const outArg = args.requireString('out');
+    const outDir = resolvePath(io, outArg);
+    checkOutDir(outDir, args.bool('force'), '--out', 'reproduce');
+    const quick = args.bool('quick');
+    const preset = PRESETS[quick ? 'quick' : 'full'];
+    const seed = args.number('seed') ?? STEER_DEFAULTS.seed;
+    const settings: SteerSettings = {
+      ...STEER_DEFAULTS,
+      steps: args.number('steps') ?? preset.steps,
+      batchSize: preset.batchSize,
+      learningRate: args.number('lr') ?? preset.learningRate,
+      lambda: args.number('lambda') ?? preset.lambda,
+      camLoss: (args.string('cam-loss') ?? preset.camLoss) as CamLossType,
+      seed,
+    };
+    const crops = args.number('crops') ?? preset.crops;
+    const specs = Object.fromEntries(TARGETS.map((t) => [t.id, parseMaskSpec(t.mask, (p) => p)])) as Record<TargetId, MaskSpec>;
+    const { name, path } = modelPath(io, args.string('model') ?? 'tiny');
+    const splits = loadSplits();
+    const backend = await backendOf(args);
+    const start = await loadModel(path);
+    const { inputSize, layerName, grid, metadata } = start;
+
+    // Data: the training split (fixed squares [+ crops]) and the test split, with every target's masks.
+    const tData = Date.now();
+    const dataBar = new ProgressBar(io, 'data', 1, quiet);
+    const testTotal = splits.test.length * 16;
+    let train: IqaSample[];
+    let test: IqaSample[];
+    try {
+      train = await trainSplit(inputSize, metadata, crops, (d, t) => {
+        dataBar.setTotal(t + testTotal);
+        dataBar.update(d);
+      });
+      const base = train.length;
+      test = await testSplit(inputSize, metadata, (d, t) => {
+        dataBar.setTotal(base + t);
+        dataBar.update(base + d);
+      });
+    } finally {
+      dataBar.close();
+    }
+    const trainMasks = {} as Record<TargetId, Mask[]>;
+    const testMasks = {} as Record<TargetId, Mask[]>;
+    for (const t of TARGETS) {
+      trainMasks[t.id] = await sampleMasks(train, specs[t.id]);
+      testMasks[t.id] = await sampleMasks(test, specs[t.id]);
+    }
+    const dataSeconds = (Date.now() - tData) / 1000;
+    note(io, quiet, `${name}: input ${inputSize}, CAM layer ${layerName} (${grid.h}x${grid.w}), ${backend} backend; ${train.length} training and ${test.length} test images (${formatDuration(dataSeconds)})`);
+
+    // The start model, for reference.
+    let evalSeconds = 0;
+    const evaluate = async (lm: LoadedModel) => {
+      const te = Date.now();
+      const cams = await allCamsOf(splitModel(lm.model, lm.layerName), test.map((s) => s.image));
+      const res = { cams, quality: qualityReport(cams.scores, test.map((s) => s.score), test.map((s) => s.distortion)), alignment: alignmentOf(cams, testMasks) };
+      evalSeconds += (Date.now() - te) / 1000;
+      return res;
+    };
+    const startEval = await evaluate(start);
+    start.model.dispose();
+
+    const totalSteps = settings.steps * MODEL_IDS.length;
+    const bar = new ProgressBar(io, 'train', totalSteps, quiet);
+    const results = {} as Record<ModelId, ModelResult>;
+    const cams = {} as Record<ModelId, AllCams>;
+    const files = new Map<string, Bytes>();
+    let trainSeconds = 0;
+    try {
+      for (const [k, id] of MODEL_IDS.entries()) {
+        const target = TARGETS.find((t) => t.id === id);
+        const lm = await loadModel(path);
+        try {
+          const s = { ...settings, lambda: target ? settings.lambda : 0 };
+          const tt = Date.now();
+          const curve = await fineTune(lm.model, layerName, trainItems(train, target ? trainMasks[target.id] : null), s, (p) =>
+            bar.update(k * settings.steps + p.step, `${id} (${k + 1}/${MODEL_IDS.length}) loss ${p.total.toFixed(4)}`),
+          );
+          const seconds = (Date.now() - tt) / 1000;
+          trainSeconds += seconds;
+          const ev = await evaluate(lm);
+          cams[id] = ev.cams;
+          results[id] = { id, mask: target?.mask ?? null, quality: ev.quality, alignment: ev.alignment, trainSeconds: seconds, finalLoss: curve[curve.length - 1] ?? null };
+          const mf = await modelFiles(
+            lm.model,
+            steeredMetadata(lm, {
+              kind: target ? 'steered' : 'baseline',
+              name: `${name}-${id}`,
+              mask: target?.mask ?? null,
+              settings: s,
+              data: `training split (${splits.train.join(', ')}), ${train.length} images`,
+              curve,
+              extra: { test: { quality: ev.quality, energyInOwnMask: target ? ev.alignment[target.id].gradcam.energy : null } },
+            }),
+          );
+          for (const [f, b] of mf) files.set(`models/${id}/${f}`, b);
+        } finally {
+          lm.model.dispose();
+        }
+      }
+    } finally {
+      bar.close();
+    }
+
+    // Figure: one row per test photo (its pristine image), one column per model.
+    const rows = test.flatMap((s, i) => (s.distortion === null ? [i] : []));
+    const figure = drawFigure({
+      columns: MODEL_IDS.map((id) => (id === 'baseline' ? 'BASELINE' : TARGETS.find((t) => t.id === id)!.label)),
+      grid: { h: cams.baseline.h, w: cams.baseline.w },
+      rows: rows.map((i) => ({
+        label: test[i].refId.toUpperCase(),
+        image: test[i].image,
+        cells: MODEL_IDS.map((id) => {
+          const target = TARGETS.find((t) => t.id === id);
+          const q = cams[id].scores[i];
+          if (!target) return { raw: cams[id].maps.gradcam[i], outline: null, caption: `Q ${q.toFixed(0)}` };
+          const e = alignmentSummary([cams[id].maps.gradcam[i]], cams[id].h, cams[id].w, [testMasks[target.id][i]]).energy;
+          return { raw: cams[id].maps.gradcam[i], outline: testMasks[target.id][i], caption: `EIM ${e.toFixed(2)}  Q ${q.toFixed(0)}` };
+        }),
+      })),
+    });
+
+    const totalSeconds = (Date.now() - t0) / 1000;
+    const report: ReproduceReport = {
+      command: args.commandLine(),
+      quick,
+      seed,
+      backend,
+      model: { name, path, inputSize, layer: layerName, grid },
+      settings: { ...settings, crops },
+      data: { trainImages: train.length, testImages: test.length, testDistorted: test.filter((s) => s.distortion !== null).length, train: splits.train, test: splits.test },
+      start: { quality: startEval.quality, alignment: startEval.alignment },
+      models: results,
+      checks: [],
+      timings: { dataSeconds, trainSeconds, evalSeconds, totalSeconds, budgetSeconds: preset.budget, secondsPerStep: trainSeconds / totalSteps },
+      tfjs: tf.version.tfjs,
+    };
+    report.checks = checksOf(report);
+    const md = reportMarkdown(report);
+    files.set('report.md', md);
+    files.set('report.json', JSON.stringify(report, null, 2) + '\n');
+    files.set('figure.png', figure);
+    const outputs = new Outputs();
+    outputs.dir(outDir, files);
+    outputs.commit();
+    const failed = report.checks.filter((c) => !c.pass);
+    io.stdout(summaryLines(report).join('\n') + '\n');
+    note(io, quiet, `wrote ${join(outArg, 'report.md')}, report.json, figure.png and models/ in ${formatDuration(totalSeconds)}; ${failed.length ? `${failed.length} acceptance check(s) failed` : 'all acceptance checks passed'}`);
+    return args.bool('check') && failed.length ? 1 : 0;
+  },
+};
+
+/** A short table on stdout: per model SRCC and GradCAM energy in its own mask. */
+export function summaryLines(r: ReproduceReport): string[] {
+  const lines = [`model      SRCC    ${TARGETS.map((t) => `EIM ${t.id}`.padStart(12)).join('')}`];
+  for (const id of MODEL_IDS) {
+    const m = r.models[id];
+    lines.push(`${id.padEnd(9)} ${f4(m.quality.srcc)}  ${TARGETS.map((t) => f3(m.alignment[t.id].gradcam.energy).padStart(12)).join('')}`);
+  }
+  lines.push(`${'chance'.padEnd(9)} ${''.padEnd(6)}  ${TARGETS.map((t) => f3(r.models.baseline.alignment[t.id].gradcam.chance).padStart(12)).join('')}`);
+  return lines;
+}

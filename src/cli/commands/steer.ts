@@ -1,0 +1,180 @@
+import type { CamLossType } from '../../core/config';
+import { splitModel } from '../../core/graph';
+import { jpegJsCodec } from '../../core/iqa/jpegCodec';
+import { buildFixedSet, type IqaSample } from '../../core/iqa/samples';
+import { basename, extname } from 'node:path';
+import { allCamsOf, alignmentSummary } from '../analysis';
+import type { ParsedArgs } from '../args';
+import { BACKEND_FLAG, backendOf, FORCE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
+import { trainSplit } from '../data';
+import { listImages, readImage } from '../images';
+import { CliError, type Io } from '../io';
+import { MASK_HELP, parseMaskSpec, type MaskSpec } from '../masks';
+import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
+import { note, ProgressBar, formatDuration } from '../progress';
+import { checkOutDir, Outputs, resolvePath } from '../outputs';
+import { fineTune, sampleMasks, STEER_DEFAULTS, thinCurve, trainItems, type CurvePoint, type SteerSettings } from '../steering';
+import type { Mask } from '../../core/mask';
+
+export const CAM_LOSSES: readonly CamLossType[] = ['mse', 'outside', 'bce'];
+
+/** The distorted, MS-SSIM-labelled set of a folder of photos (each photo a reference). */
+export async function folderSamples(dir: string, inputSize: number, seed: number, onProgress?: (d: number, t: number) => void): Promise<IqaSample[]> {
+  const files = listImages(dir);
+  if (files.length === 0) throw new CliError(`--images ${dir}: no PNG or JPEG files in it`);
+  const refs = files.map((f) => ({ id: basename(f, extname(f)), image: readImage(f) }));
+  return buildFixedSet(refs, { inputSize, jpeg: jpegJsCodec, seed, onProgress });
+}
+
+/** Metadata of a fine-tuned model: what the app and the CLI read back, and how it was made. */
+export function steeredMetadata(
+  parent: LoadedModel,
+  info: { kind: 'steered' | 'baseline'; name: string; mask: string | null; settings: SteerSettings; data: string; curve: CurvePoint[]; extra?: Record<string, unknown> },
+): Record<string, unknown> {
+  return {
+    targetLayer: parent.layerName,
+    inputSize: parent.inputSize,
+    camsteer: {
+      name: info.name,
+      kind: info.kind,
+      layerName: parent.layerName,
+      inputSize: parent.inputSize,
+      grid: parent.grid,
+      createdAt: Date.now(),
+      madeBy: 'camsteer CLI',
+      parent: { path: parent.path, metadata: parent.metadata },
+      mask: info.mask,
+      data: info.data,
+      settings: info.settings,
+      curve: thinCurve(info.curve),
+      ...info.extra,
+    },
+  };
+}
+
+export interface SteerRunOptions {
+  name: string;
+  spec: MaskSpec | null;
+  settings: SteerSettings;
+  quiet: boolean;
+}
+
+/**
+ * Fine-tunes a loaded model in place on samples (with `spec`'s masks, or none for lambda 0) and
+ * returns the curve. Shows a progress bar with the losses.
+ */
+export async function steerLoaded(io: Io, loaded: LoadedModel, samples: readonly IqaSample[], masks: readonly Mask[] | null, o: SteerRunOptions): Promise<CurvePoint[]> {
+  const bar = new ProgressBar(io, o.name, o.settings.steps, o.quiet);
+  try {
+    return await fineTune(loaded.model, loaded.layerName, trainItems(samples, masks), o.settings, (p) =>
+      bar.update(p.step, `loss ${p.total.toFixed(4)} (task ${p.task.toFixed(4)}, cam ${p.cam.toFixed(4)})`),
+    );
+  } finally {
+    bar.close();
+  }
+}
+
+export function settingsOf(args: ParsedArgs): SteerSettings {
+  return {
+    ...STEER_DEFAULTS,
+    steps: args.number('steps') ?? STEER_DEFAULTS.steps,
+    batchSize: args.number('batch') ?? STEER_DEFAULTS.batchSize,
+    learningRate: args.number('lr') ?? STEER_DEFAULTS.learningRate,
+    lambda: args.number('lambda') ?? STEER_DEFAULTS.lambda,
+    seed: args.number('seed') ?? STEER_DEFAULTS.seed,
+    camLoss: (args.string('cam-loss') ?? STEER_DEFAULTS.camLoss) as CamLossType,
+  };
+}
+
+export const steerCommand: Command = {
+  spec: {
+    name: 'steer',
+    summary: 'Fine-tune a model so that its GradCAM looks at a target mask while it keeps predicting quality.',
+    usage: 'steer --model DIR --mask MASK [--images DIR] [--steps N] [--lambda L] [--lr R] [--seed S] --out DIR',
+    flags: [
+      { name: 'model', type: 'string', meta: 'DIR', required: true, help: 'The model to start from: a tfjs LayersModel directory, or a model .zip exported by the app.' },
+      { name: 'mask', type: 'string', meta: 'MASK', required: true, help: `Where GradCAM should look: ${MASK_HELP}. salient uses each training image's own saliency.` },
+      {
+        name: 'images',
+        type: 'string',
+        meta: 'DIR',
+        help: 'Photos to train on (each becomes a reference: its centred square, pristine + 3 distortions x 5 levels, MS-SSIM labels). Default: the training split of the bundled photos.',
+      },
+      { name: 'crops', type: 'int', meta: 'N', min: 0, max: 64, default: 4, help: 'With the bundled training split: random crops per photo on top of its centred square.' },
+      { name: 'steps', type: 'int', meta: 'N', min: 1, max: 100000, default: STEER_DEFAULTS.steps, help: 'Optimisation steps.' },
+      { name: 'batch', type: 'int', meta: 'N', min: 1, max: 256, default: STEER_DEFAULTS.batchSize, help: 'Images per step.' },
+      { name: 'lambda', type: 'number', meta: 'L', min: 0, max: 1e6, default: STEER_DEFAULTS.lambda, help: 'Weight of the CAM loss against the quality loss (0 = quality only, a baseline).' },
+      { name: 'lr', type: 'number', meta: 'R', min: 1e-8, max: 10, default: STEER_DEFAULTS.learningRate, help: 'Adam learning rate.' },
+      { name: 'cam-loss', type: 'string', meta: 'mse|outside|bce', choices: CAM_LOSSES, default: STEER_DEFAULTS.camLoss, help: 'CAM loss between the min-max-normalised GradCAM and the mask.' },
+      { name: 'seed', type: 'int', meta: 'S', min: 0, max: 2 ** 31 - 1, default: STEER_DEFAULTS.seed, help: 'Seed of the batch order (and of the distortions of --images).' },
+      LAYER_FLAG,
+      { name: 'out', type: 'string', meta: 'DIR', required: true, help: 'Where to write the steered model (model.json + weights.bin, metadata inside; tf.loadLayersModel and the app load it).' },
+      FORCE_FLAG,
+      BACKEND_FLAG,
+      QUIET_FLAG,
+    ],
+    notes: ['Examples:', '  camsteer steer --model public/models/tiny --mask corners --out steered-corners', '  camsteer steer --model public/models/tiny --mask text:VG --images my-photos/ --steps 200 --out steered-vg'],
+  },
+  async run(args: ParsedArgs, io: Io): Promise<number> {
+    const quiet = args.bool('quiet');
+    const outArg = args.requireString('out');
+    const outDir = resolvePath(io, outArg);
+    checkOutDir(outDir, args.bool('force'), '--out', 'steer');
+    const spec = parseMaskSpec(args.requireString('mask'), (p) => resolvePath(io, p), 'steer');
+    const settings = settingsOf(args);
+    const imagesArg = args.string('images');
+    if (imagesArg !== undefined) listImages(resolvePath(io, imagesArg));
+    const backend = await backendOf(args);
+    const loaded = await loadModel(resolvePath(io, args.requireString('model')), args.string('layer'));
+    const t0 = Date.now();
+    try {
+      const dataBar = new ProgressBar(io, 'data', 1, quiet);
+      const onData = (d: number, t: number) => {
+        dataBar.setTotal(t);
+        dataBar.update(d);
+      };
+      const samples =
+        imagesArg !== undefined
+          ? await folderSamples(resolvePath(io, imagesArg), loaded.inputSize, settings.seed, onData)
+          : await trainSplit(loaded.inputSize, loaded.metadata, args.number('crops') ?? 4, onData);
+      dataBar.close();
+      const masks = await sampleMasks(samples, spec);
+      // GradCAM alignment on the pristine training images, before and after.
+      const pristine = samples.flatMap((s, i) => (s.distortion === null ? [i] : []));
+      const alignment = async () => {
+        const cams = await allCamsOf(splitModel(loaded.model, loaded.layerName), pristine.map((i) => samples[i].image), { methods: ['gradcam'] });
+        return alignmentSummary(cams.maps.gradcam, cams.h, cams.w, pristine.map((i) => masks[i]));
+      };
+      const before = await alignment();
+      note(io, quiet, `steering ${loaded.path} (layer ${loaded.layerName}, ${loaded.grid.h}x${loaded.grid.w}) toward ${spec.label} on ${samples.length} images, ${backend} backend`);
+      const curve = await steerLoaded(io, loaded, samples, masks, { name: 'steer', spec, settings, quiet });
+      const after = await alignment();
+      const files = await modelFiles(
+        loaded.model,
+        steeredMetadata(loaded, {
+          kind: settings.lambda > 0 ? 'steered' : 'baseline',
+          name: basename(outDir),
+          mask: spec.label,
+          settings,
+          data: imagesArg !== undefined ? `folder ${imagesArg}` : 'training split of the bundled photos (public/data/splits.json)',
+          curve,
+          extra: { trainingAlignment: { method: 'gradcam', images: pristine.length, chance: after.chance, energyBefore: before.energy, energyAfter: after.energy } },
+        }),
+      );
+      const outputs = new Outputs();
+      outputs.dir(outDir, files);
+      outputs.commit();
+      const last = curve[curve.length - 1];
+      note(
+        io,
+        quiet,
+        `GradCAM energy-in-mask on the ${pristine.length} pristine training images: ${before.energy.toFixed(3)} -> ${after.energy.toFixed(3)} (chance ${after.chance.toFixed(3)}); ` +
+          `final loss ${last.total.toFixed(4)} (task ${last.task.toFixed(4)}, cam ${last.cam.toFixed(4)}); ${formatDuration((Date.now() - t0) / 1000)}`,
+      );
+      io.stdout(`${outArg}\n`);
+      return 0;
+    } finally {
+      loaded.model.dispose();
+    }
+  },
+};

@@ -1,0 +1,64 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { decodeImage } from '../core/iqa/decode';
+import { centerSquare, checkImageSize, ImageInputError, resize, type RgbImage } from '../core/iqa/image';
+import { CliError } from './io';
+
+/** How a photo becomes the model's S x S input. */
+export type Fit = 'squash' | 'crop';
+export const FITS: readonly Fit[] = ['squash', 'crop'];
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
+
+/** A file that cannot be used as an image (missing, unreadable, not PNG/JPEG, too small). Exit 1. */
+export class ImageFileError extends CliError {
+  constructor(path: string, detail: string) {
+    super(`${path}: ${detail}`);
+    this.name = 'ImageFileError';
+  }
+}
+
+/** Decodes a PNG or JPEG file to RGB, with the pipeline's clear errors. */
+export function readImage(path: string): RgbImage {
+  if (!existsSync(path)) throw new ImageFileError(path, 'no such file');
+  if (statSync(path).isDirectory()) throw new ImageFileError(path, 'is a directory, not an image file');
+  try {
+    return decodeImage(new Uint8Array(readFileSync(path)));
+  } catch (e) {
+    if (e instanceof ImageInputError) throw new ImageFileError(path, e.message);
+    throw e;
+  }
+}
+
+/**
+ * The part of the photo the model sees: the whole photo ('squash', as the app draws it into
+ * the square input) or its largest centred square ('crop', as the IQA data pipeline does).
+ */
+export function viewOf(img: RgbImage, fit: Fit): RgbImage {
+  checkImageSize(img.width, img.height);
+  return fit === 'crop' ? centerSquare(img) : img;
+}
+
+/** The S x S model input (antialiased bilinear resize of the view). */
+export function prepareInput(img: RgbImage, size: number, fit: Fit): RgbImage {
+  const v = viewOf(img, fit);
+  return resize(v, size, size);
+}
+
+/** [1, S, S, 3] float32 in [0, 1] from an S x S image; the same values `--dump-input` writes. */
+export function inputTensor(img: RgbImage): tf.Tensor4D {
+  const f = new Float32Array(img.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = img.data[i] / 255;
+  return tf.tensor4d(f, [1, img.height, img.width, 3]);
+}
+
+/** PNG/JPEG files of a directory (not recursive), sorted by name. */
+export function listImages(dir: string): string[] {
+  if (!existsSync(dir)) throw new CliError(`${dir}: no such directory`);
+  if (!statSync(dir).isDirectory()) throw new CliError(`${dir}: not a directory`);
+  return readdirSync(dir)
+    .filter((f) => IMAGE_EXTENSIONS.includes(extname(f).toLowerCase()))
+    .sort()
+    .map((f) => join(dir, f));
+}

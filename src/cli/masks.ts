@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { PNG } from 'pngjs';
+import { MASK_SIZE } from '../core/config';
+import { decodeImage } from '../core/iqa/decode';
+import { ImageInputError, type RgbImage } from '../core/iqa/image';
+import { areaFraction, type Mask } from '../core/mask';
+import { binarizeMask, maskFromRgba } from '../core/maskOps';
+import { buildPreset, DEFAULT_FONT_SIZE, defaultPreset } from '../core/maskPresets';
+import { saliencyMap, suggestedSaliencyThreshold } from '../core/saliency';
+import { CliError, UsageError } from './io';
+
+/**
+ * A `--mask` value: a preset (corners, center, border, each with an optional size after a
+ * colon), `salient[:THRESHOLD]` (spectral-residual saliency of each image, binarised at THRESHOLD or at the
+ * image's suggested threshold), `text:STR`
+ * (the stroke-font text, e.g. text:VG) or a PNG/JPEG file (white or opaque = 1).
+ */
+export type MaskSpec =
+  | { kind: 'fixed'; label: string; mask: Mask }
+  /** threshold null: each image's suggested threshold (3 x its mean saliency), as the app does. */
+  | { kind: 'salient'; label: string; threshold: number | null };
+
+export const MASK_HELP = 'corners[:SIZE] | center[:SIZE] | border[:WIDTH] | salient[:THRESHOLD] | text:STRING | FILE.png';
+
+function fraction(raw: string | undefined, name: string, max: number, command?: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || v <= 0 || v > max) throw new UsageError(`--mask ${name}:${raw}: the value must be a number in (0, ${max}]`, command);
+  return v;
+}
+
+/** A mask file (PNG keeps its alpha channel; 'auto' uses alpha when present, else luminance). */
+function readMaskFile(path: string): Mask {
+  const bytes = readFileSync(path);
+  try {
+    if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+      const png = PNG.sync.read(bytes);
+      return maskFromRgba(png.data, png.width, png.height, 'auto', MASK_SIZE);
+    }
+    const rgb = decodeImage(new Uint8Array(bytes));
+    return maskFromRgba(rgbaOf(rgb), rgb.width, rgb.height, 'luminance', MASK_SIZE);
+  } catch (e) {
+    if (e instanceof ImageInputError) throw new CliError(`--mask ${path}: ${e.message}`);
+    throw new CliError(`--mask ${path}: the mask image could not be read (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+function rgbaOf(img: RgbImage): Uint8Array {
+  const out = new Uint8Array(img.width * img.height * 4);
+  for (let i = 0; i < img.width * img.height; i++) {
+    out.set(img.data.subarray(i * 3, i * 3 + 3), i * 4);
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** Checks that a mask has something to look at and something to look away from. */
+export function checkMaskArea(mask: Mask, label: string): void {
+  const a = areaFraction(binarizeMask(mask, 0.5));
+  if (a <= 0) throw new CliError(`--mask ${label}: the mask is empty (no pixel >= 0.5): there is nothing to look at`);
+  if (a >= 1) throw new CliError(`--mask ${label}: the mask covers the whole image: there is nothing to look away from`);
+}
+
+/** Parses a --mask value. Unknown presets are usage errors (2); unreadable files fail (1). */
+export function parseMaskSpec(value: string, resolveFile: (p: string) => string, command?: string): MaskSpec {
+  const colon = value.indexOf(':');
+  const head = (colon < 0 ? value : value.slice(0, colon)).toLowerCase();
+  const arg = colon < 0 ? undefined : value.slice(colon + 1);
+  switch (head) {
+    case 'corners': {
+      const size = fraction(arg, head, 0.5, command);
+      return { kind: 'fixed', label: value, mask: buildPreset(size === undefined ? defaultPreset('corners') : { kind: 'corners', size }) };
+    }
+    case 'center': {
+      const size = fraction(arg, head, 1, command);
+      return { kind: 'fixed', label: value, mask: buildPreset(size === undefined ? defaultPreset('center') : { kind: 'center', size }) };
+    }
+    case 'border': {
+      const width = fraction(arg, head, 0.5, command);
+      return { kind: 'fixed', label: value, mask: buildPreset(width === undefined ? defaultPreset('border') : { kind: 'border', width }) };
+    }
+    case 'salient': {
+      const t = fraction(arg, head, 1, command);
+      return { kind: 'salient', label: value, threshold: t ?? null };
+    }
+    case 'text': {
+      if (!arg || !arg.trim()) throw new UsageError('--mask text:STRING needs some text, e.g. text:VG', command);
+      return { kind: 'fixed', label: value, mask: buildPreset({ kind: 'text', text: arg, fontSize: DEFAULT_FONT_SIZE }) };
+    }
+    default: {
+      const path = resolveFile(value);
+      if (!/\.(png|jpe?g)$/i.test(value) && !existsSync(path)) {
+        throw new UsageError(`--mask ${value}: not a preset (${MASK_HELP})`, command);
+      }
+      if (!existsSync(path)) throw new CliError(`--mask ${value}: no such file`);
+      const mask = readMaskFile(path);
+      checkMaskArea(mask, value);
+      return { kind: 'fixed', label: value, mask };
+    }
+  }
+}
+
+/**
+ * Runs `f` on the cpu backend when the active one lacks complex numbers (tfjs wasm has no
+ * Complex/FFT kernels), then switches back. Only for work that makes its own tensors.
+ */
+async function withFft<T>(f: () => Promise<T>): Promise<T> {
+  const prev = tf.getBackend();
+  if (prev === 'cpu' || tf.getKernel('Complex', prev)) return f();
+  if (!(await tf.setBackend('cpu'))) throw new CliError('the salient mask needs the tfjs cpu backend (FFT), which could not start');
+  try {
+    return await f();
+  } finally {
+    await tf.setBackend(prev);
+  }
+}
+
+/**
+ * Saliency mask of an image (the model's square input, or any view of it), at MASK_SIZE: the
+ * spectral-residual saliency binarised at `threshold`, or, when null, at the image's suggested
+ * threshold (3 x its mean saliency, Hou & Zhang; what the app's salient preset starts from).
+ */
+export async function salientMask(img: RgbImage, threshold: number | null): Promise<Mask> {
+  const grey = new Float32Array(img.width * img.height);
+  for (let i = 0; i < grey.length; i++) grey[i] = (0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]) / 255;
+  const map = await withFft(() => saliencyMap(grey, img.width, img.height, { outSize: MASK_SIZE }));
+  return binarizeMask(map, threshold ?? suggestedSaliencyThreshold(map));
+}
+
+/** The mask a spec gives for one image. */
+export async function maskFor(spec: MaskSpec, img: RgbImage): Promise<Mask> {
+  return spec.kind === 'fixed' ? spec.mask : salientMask(img, spec.threshold);
+}

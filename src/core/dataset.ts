@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { DISTORTIONS, type JpegCodec } from './distort';
-import { resize, rgbToTensor, type RgbImage } from './iqa/image';
-import { LABEL_SIZE, distortAndLabel } from './iqa/samples';
+import { resize, rgbToTensor, tensorToRgb, type RgbImage } from './iqa/image';
+import { msssimOf, msssimToScore } from './iqa/label';
+import { LABEL_SIZE } from './iqa/samples';
 import { mulberry32 } from './random';
 
 /** One training sample: an image of a reference photo, pristine or distorted, with its label. */
@@ -16,27 +17,31 @@ export interface Sample {
 }
 
 /**
- * The in-app training set: each reference (the whole photo squashed to a LABEL_SIZE square,
- * as the model sees it) pristine plus every distortion at every level, labelled by MS-SSIM
- * at LABEL_SIZE (src/core/iqa/label.ts), then resized to the model input.
+ * The in-app training set: each reference (the whole photo squashed to the model's input
+ * square, as the model sees it) pristine plus every distortion at every level, applied at the
+ * input size so the model can see it. Label: MS-SSIM (src/core/iqa/label.ts) of the distorted
+ * image against the reference, both enlarged to LABEL_SIZE (5-scale MS-SSIM needs >= 176 px),
+ * mapped to 0–100 by msssimToScore.
  */
 export async function buildDistortedSet(
   refs: { id: string; square: RgbImage }[],
-  opts: { inputSize: number; seed: number; jpeg: JpegCodec },
+  opts: { seed: number; jpeg: JpegCodec },
   onProgress?: (done: number, total: number) => void,
 ): Promise<Sample[]> {
   const plan = DISTORTIONS.flatMap((d) => d.levels.map((param, i) => ({ d, level: i + 1, param })));
   const total = refs.length * (1 + plan.length);
   const rand = mulberry32(opts.seed);
   const out: Sample[] = [];
-  const toInput = (img: RgbImage) => rgbToTensor(resize(img, opts.inputSize, opts.inputSize));
+  const big = (img: RgbImage) => resize(img, LABEL_SIZE, LABEL_SIZE);
   try {
     for (const ref of refs) {
-      if (ref.square.width !== LABEL_SIZE || ref.square.height !== LABEL_SIZE) throw new RangeError(`buildDistortedSet: references must be ${LABEL_SIZE} px squares`);
-      out.push({ refId: ref.id, distortion: null, level: 0, image: toInput(ref.square), score: 100 });
+      const refTensor = rgbToTensor(ref.square);
+      const refBig = big(ref.square);
+      out.push({ refId: ref.id, distortion: null, level: 0, image: refTensor, score: 100 });
       for (const p of plan) {
-        const r = await distortAndLabel(ref.square, p.d, p.param, Math.floor(rand() * 2 ** 31), opts.jpeg);
-        out.push({ refId: ref.id, distortion: p.d.id, level: p.level, image: toInput(r.image), score: r.score });
+        const image = await p.d.apply(refTensor, p.param, { seed: Math.floor(rand() * 2 ** 31), jpeg: opts.jpeg });
+        const score = msssimToScore(msssimOf(refBig, big(await tensorToRgb(image))));
+        out.push({ refId: ref.id, distortion: p.d.id, level: p.level, image, score });
       }
       onProgress?.(out.length, total);
     }

@@ -60,8 +60,14 @@ export interface SteerLossOptions {
 /**
  * L = MSE(q, y) + lambda * weighted mean over steered samples of the CAM loss.
  * Call inside a gradient tape. With `alpha` given, uses it (two-pass); else one pass.
+ * With lambda = 0 only the task loss is computed (the CAM part reads 0).
  */
 export function steeringLoss(split: SplitModel, batch: SteerBatch, opts: SteerLossOptions): LossParts {
+  if (opts.lambda === 0 && !opts.alpha) {
+    // quality only (the baseline): no CAM, so no head gradient to compute
+    const task = tf.losses.meanSquaredError(batch.y, split.forward(batch.x).q) as tf.Scalar;
+    return { total: task, task, cam: tf.scalar(0) };
+  }
   const { q, cam } = opts.alpha
     ? gradCamWithAlpha(split, batch.x, opts.alpha)
     : gradCamOnePass(split, batch.x, opts.detachAlpha);

@@ -77,6 +77,21 @@ describe('differentiable GradCAM', () => {
     expect(new Set(names('head'))).toEqual(new Set(['score']));
   });
 
+  it('applies Keras weight constraints (nonNeg) after every step', () => {
+    const input = tf.input({ shape: [SIZE, SIZE, 3] });
+    const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 4, padding: 'same', activation: 'relu', name: TARGET_LAYER, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) });
+    const dense = tf.layers.dense({ units: 1, kernelConstraint: tf.constraints.nonNeg(), kernelInitializer: tf.initializers.constant({ value: 0.01 }) });
+    const out = dense.apply(tf.layers.globalAveragePooling2d({}).apply(conv.apply(input))) as tf.SymbolicTensor;
+    const trainer = new Trainer(tf.model({ inputs: input, outputs: out }), { ...base, lambda: 0, learningRate: 0.5 });
+    const b = batch();
+    b.y.dispose();
+    const low = { ...b, y: tf.fill([4], -1) as tf.Tensor1D }; // push the score, and so the dense weights, down
+    for (let i = 0; i < 10; i++) trainer.step(low).dispose();
+    const w = Array.from(dense.getWeights()[0].dataSync());
+    expect(Math.min(...w)).toBeGreaterThanOrEqual(0);
+    expect(w.filter((v) => v === 0).length).toBeGreaterThan(0);
+  });
+
   it('keeps the tensor count flat across training steps', async () => {
     const model = buildTinyModel(SIZE, 1);
     const trainer = new Trainer(model, base);

@@ -36,6 +36,8 @@ export class Trainer {
   readonly split: SplitModel;
   private readonly optimizer: tf.Optimizer;
   private readonly vars: tf.Variable[];
+  /** Trained weights with a Keras constraint (e.g. nonNeg), projected after every update. */
+  private readonly constrained: tf.LayerVariable[];
 
   constructor(
     readonly model: tf.LayersModel,
@@ -46,6 +48,7 @@ export class Trainer {
       opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.momentum(opts.learningRate, 0.9);
     this.vars = trainableVariables(model, opts.layerName, opts.trainable);
     if (!this.vars.length) throw new Error(`No trainable weights in scope "${opts.trainable}" of this model`);
+    this.constrained = model.trainableWeights.filter((w) => w.constraint && this.vars.includes(w.read() as tf.Variable));
   }
 
   setLambda(lambda: number): void {
@@ -72,6 +75,8 @@ export class Trainer {
       }, this.vars);
       this.optimizer.applyGradients(grads);
       tf.dispose(grads);
+      // optimizer.applyGradients ignores Keras constraints (model.fit applies them): do it here
+      for (const w of this.constrained) (w.read() as tf.Variable).assign(w.constraint.apply(w.read()));
       return parts!;
     });
   }

@@ -11,7 +11,6 @@ import { splitModel, type SplitModel } from '../core/graph';
 import { fromArtifacts, toArtifacts } from '../core/artifacts';
 import { CheckpointStore, type Checkpoint } from './checkpoint';
 import type { CurvePoint, FromWorker, HeatmapFrame, ModelMeta, TrainPhase } from '../protocol/messages';
-import { LABEL_SIZE } from '../core/iqa/samples';
 import { bitmapToRgb, canvasJpeg } from './pixels';
 import { newModelId, ModelRegistry } from './registry';
 
@@ -106,8 +105,8 @@ export class Session {
     const key = JSON.stringify([ids, inputSize, seed]);
     if (this.data?.key === key) return this.data.samples;
     this.dropSamples();
-    const refs = [...this.images.entries()].map(([id, bm]) => ({ id, square: bitmapToRgb(bm, LABEL_SIZE) }));
-    const samples = await buildDistortedSet(refs, { inputSize, seed, jpeg: canvasJpeg }, (done, total) =>
+    const refs = [...this.images.entries()].map(([id, bm]) => ({ id, square: bitmapToRgb(bm, inputSize) }));
+    const samples = await buildDistortedSet(refs, { seed, jpeg: canvasJpeg }, (done, total) =>
       this.post({ type: 'progress', phase: 'preparing', step: done, total, losses: null, stepsPerSec: 0, message: `Distorting and labelling photos ${done}/${total}` }),
     );
     this.data = { key, samples };

@@ -42,7 +42,7 @@ export interface TrainSettings {
 
 export const DEFAULT_SETTINGS: TrainSettings = {
   inputSize: 64,
-  baselineSteps: 120,
+  baselineSteps: 300,
   steerSteps: 60,
   batchSize: 8,
   learningRate: 2e-3,

@@ -1,28 +1,60 @@
 import * as tf from '@tensorflow/tfjs';
 import { TARGET_LAYER } from './config';
 
+/** Options of the tiny model; the defaults give the original 3-conv model. */
+export interface TinyModelOptions {
+  /** Filters of conv1 (stride 2), conv2 (stride 2) and the target conv (stride 1). Default [16, 32, 32]. */
+  widths?: readonly [number, number, number];
+  /** Extra 3x3 stride-1 ReLU convs after conv1 and after conv2 (same widths). Default 0. */
+  extraConvs?: number;
+  /** Hidden ReLU units of a dense layer between GAP and the score; 0 = none (default). */
+  headUnits?: number;
+  /**
+   * Constrain the score layer's weights to be >= 0 (Keras nonNeg; the Trainer projects after
+   * each step). With a GAP head, alpha_k = w_k / (h w) >= 0, so GradCAM at the target layer
+   * cannot go blank — quality models otherwise learn distortion detectors with negative
+   * weights, and GradCAM, which keeps only positive evidence, shows nothing. Default false.
+   */
+  nonNegativeScore?: boolean;
+}
+
 /**
  * The tiny quality model: three conv layers and a GAP + dense head.
  * Input [B, S, S, 3] in [0, 1]; output [B, 1] = quality / SCORE_SCALE.
  * The last conv layer is named TARGET_LAYER so CAM code can find it; its grid is S/4 x S/4.
+ * `opts` widens or deepens it (same input, output, target layer and grid).
  */
-export function buildTinyModel(inputSize: number, seed: number): tf.LayersModel {
+export function buildTinyModel(inputSize: number, seed: number, opts: TinyModelOptions = {}): tf.LayersModel {
+  const [w1, w2, w3] = opts.widths ?? [16, 32, 32];
+  const extra = opts.extraConvs ?? 0;
+  const headUnits = opts.headUnits ?? 0;
+  let k = 0;
   const init = (i: number) => tf.initializers.heNormal({ seed: seed * 101 + i });
+  // extra layers draw seeds after the original four, so the default model is unchanged
+  const extraInit = () => tf.initializers.heNormal({ seed: seed * 101 + 10 + k++ });
+  const conv = (x: tf.SymbolicTensor, filters: number, strides: number, name: string, kernelInitializer: ReturnType<typeof tf.initializers.heNormal>) =>
+    tf.layers
+      .conv2d({ filters, kernelSize: 3, strides, padding: 'same', activation: 'relu', kernelInitializer, name })
+      .apply(x) as tf.SymbolicTensor;
   const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'image' });
-  let x = tf.layers
-    .conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv1' })
-    .apply(input) as tf.SymbolicTensor;
-  x = tf.layers
-    .conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'conv2' })
-    .apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .conv2d({ filters: 32, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu', kernelInitializer: init(3), name: TARGET_LAYER })
-    .apply(x) as tf.SymbolicTensor;
+  let x = conv(input, w1, 2, 'conv1', init(1));
+  for (let i = 0; i < extra; i++) x = conv(x, w1, 1, `conv1_${i + 1}`, extraInit());
+  x = conv(x, w2, 2, 'conv2', init(2));
+  for (let i = 0; i < extra; i++) x = conv(x, w2, 1, `conv2_${i + 1}`, extraInit());
+  x = conv(x, w3, 1, TARGET_LAYER, init(3));
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+  if (headUnits > 0) {
+    x = tf.layers
+      .dense({ units: headUnits, activation: 'relu', kernelInitializer: extraInit(), name: 'head_hidden' })
+      .apply(x) as tf.SymbolicTensor;
+  }
   const out = tf.layers
     .dense({
       units: 1,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 101 + 4 }),
+      kernelInitializer: opts.nonNegativeScore
+        ? tf.initializers.randomUniform({ minval: 0, maxval: 2 / (headUnits || w3), seed: seed * 101 + 4 })
+        : tf.initializers.glorotUniform({ seed: seed * 101 + 4 }),
+      kernelConstraint: opts.nonNegativeScore ? tf.constraints.nonNeg() : undefined,
       biasInitializer: tf.initializers.constant({ value: 0.5 }),
       name: 'score',
     })

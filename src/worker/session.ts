@@ -214,7 +214,7 @@ export class Session {
   /** Trains a tiny model from scratch on quality only and adds it to the library. */
   private async trainBaseline(settings: TrainSettings, control: RunControl): Promise<string | null> {
     const samples = await this.samples(settings.inputSize, settings.seed);
-    const model = buildTinyModel(settings.inputSize, settings.seed);
+    const model = buildTinyModel(settings.inputSize, settings.seed, { nonNegativeScore: true });
     const trainer = new Trainer(model, { ...settings, lambda: 0, layerName: TARGET_LAYER, trainable: 'all' });
     const curve: CurvePoint[] = [];
     try {

@@ -30,6 +30,7 @@ function MapCanvas({ data, h, w, label, testId }: { data: number[]; h: number; w
 
 function CurveChart({ report, method }: { report: AuditReport; method: CamMethod }) {
   const host = useRef<HTMLDivElement>(null);
+  const informative = report.deletion.informative.filter(Boolean).length;
   useEffect(() => {
     const m = report.deletion.methods[method];
     if (!host.current || !m || !m.deletion.length) return;
@@ -53,6 +54,14 @@ function CurveChart({ report, method }: { report: AuditReport; method: CamMethod
     );
     return () => plot.destroy();
   }, [report, method]);
+  if (!informative) {
+    return (
+      <p className="muted" data-testid="audit-no-curves">
+        No deletion/insertion curves: blurring these photos moved the score by less than {report.options.minScoreChange} points, so there is no
+        effect to trace. Try other photos or a better-trained model.
+      </p>
+    );
+  }
   return <div ref={host} className="chart" data-testid="audit-curves" />;
 }
 

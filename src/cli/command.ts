@@ -1,6 +1,8 @@
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
 import { startBackend, type BackendChoice } from './backend';
-import type { Io } from './io';
+import type * as tf from '@tensorflow/tfjs';
+import { UsageError, type Io } from './io';
+import { frozenCut } from './tail';
 import { FITS, type Fit } from './images';
 
 /** A CLI command: its flags and help (spec) and what it does (returns the exit code). */
@@ -44,4 +46,21 @@ export async function backendOf(args: ParsedArgs): Promise<string> {
 
 export function fitOf(args: ParsedArgs): Fit {
   return (args.string('fit') ?? 'squash') as Fit;
+}
+
+export const FREEZE_FLAG: FlagSpec = {
+  name: 'freeze-until',
+  type: 'string',
+  meta: 'LAYER|auto|none',
+  default: 'auto',
+  help: "Train only the layers after LAYER, on its activations computed once per image (fast for a large frozen backbone). auto: the end of the model's non-trainable prefix, if it has one (the shipped MobileNetV2); none: train every trainable layer.",
+};
+
+/** The frozen prefix's last layer for --freeze-until (null: none). */
+export function cutOf(args: ParsedArgs, model: tf.LayersModel, layerName: string): string | null {
+  const v = args.string('freeze-until') ?? 'auto';
+  if (v === 'none') return null;
+  if (v === 'auto') return frozenCut(model, layerName);
+  if (!model.layers.some((l) => l.name === v)) throw new UsageError(`--freeze-until ${v}: the model has no such layer`, args.spec.name);
+  return v;
 }

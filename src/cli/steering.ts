@@ -4,11 +4,12 @@ import { SCORE_SCALE } from '../core/config';
 import { batchSampler } from '../core/batch';
 import { rgbBatchToTensor, type RgbImage } from '../core/iqa/image';
 import type { IqaSample } from '../core/iqa/samples';
-import type { SteerBatch } from '../core/loss';
+import { steeringLoss, type SteerBatch } from '../core/loss';
 import { resizeMask, type Mask } from '../core/mask';
 import { Trainer } from '../core/trainer';
 import { CliError } from './io';
 import { salientMask, type MaskSpec } from './masks';
+import { CutError, makeTail } from './tail';
 
 /** Fine-tuning settings of `steer` and `reproduce` (lambda 0 = quality only: the baseline). */
 export interface SteerSettings {
@@ -80,11 +81,14 @@ export async function fineTune(
   items: readonly TrainItem[],
   s: SteerSettings,
   onStep?: (p: CurvePoint) => void,
+  /** Train only the layers after this one, on its cached activations (see tail.ts). */
+  cut?: string | null,
 ): Promise<CurvePoint[]> {
   if (items.length === 0) throw new CliError('no training images');
   const shape = model.getLayer(layerName).outputShape as number[];
   const [h, w] = [shape[1], shape[2]];
   const grids = items.map((it) => (it.mask ? resizeMask(it.mask, w, h).data : null));
+  if (cut) return fineTuneTail(model, layerName, cut, items, grids, s, onStep);
   const trainer = new Trainer(model, {
     layerName,
     learningRate: s.learningRate,
@@ -122,7 +126,86 @@ export async function fineTune(
   return curve;
 }
 
+/**
+ * fineTune for a model with a frozen prefix: the prefix runs once per image, then each step is
+ * core's steering loss on the tail (the same loss and update as Trainer.step).
+ */
+async function fineTuneTail(
+  model: tf.LayersModel,
+  layerName: string,
+  cut: string,
+  items: readonly TrainItem[],
+  grids: readonly (Float32Array | null)[],
+  s: SteerSettings,
+  onStep?: (p: CurvePoint) => void,
+): Promise<CurvePoint[]> {
+  let tail;
+  try {
+    tail = makeTail(model, cut, layerName);
+  } catch (e) {
+    if (e instanceof CutError) throw new CliError(e.message);
+    throw e;
+  }
+  const per = tail.featureShape.reduce((a, b) => a * b, 1);
+  const feats = new Float32Array(items.length * per);
+  for (let i = 0; i < items.length; i += 16) {
+    const chunk = items.slice(i, i + 16);
+    const f = tf.tidy(() => tail.prefix(rgbBatchToTensor(chunk.map((it) => it.image))));
+    feats.set(await f.data(), i * per);
+    f.dispose();
+  }
+  const shape = model.getLayer(layerName).outputShape as number[];
+  const [h, w] = [shape[1], shape[2]];
+  const optimizer: tf.Optimizer = s.optimizer === 'adam' ? tf.train.adam(s.learningRate) : tf.train.momentum(s.learningRate, 0.9);
+  const featShape: number[] = tail.featureShape;
+  const next = batchSampler(
+    items.map((_, i) => i),
+    s.batchSize,
+    s.seed,
+  );
+  const curve: CurvePoint[] = [];
+  try {
+    for (let step = 1; step <= s.steps; step++) {
+      const idx = next();
+      const batch = batchTargets(items, grids, idx, h, w);
+      const xs = new Float32Array(idx.length * per);
+      idx.forEach((k, b) => xs.set(feats.subarray(k * per, (k + 1) * per), b * per));
+      const x = tf.tensor(xs, [idx.length, ...featShape]) as tf.Tensor as tf.Tensor4D;
+      let losses: Float32Array;
+      try {
+        const l = tf.tidy(() => {
+          let parts: tf.Tensor1D | undefined;
+          const { grads } = tf.variableGrads(() => {
+            const r = steeringLoss(tail.split, { ...batch, x }, { lambda: s.lambda, camLoss: s.camLoss, detachAlpha: s.detachAlpha });
+            parts = tf.keep(tf.stack([r.total, r.task, r.cam]) as tf.Tensor1D);
+            return r.total;
+          }, tail.vars);
+          optimizer.applyGradients(grads);
+          tf.dispose(grads);
+          return parts!;
+        });
+        losses = (await l.data()) as Float32Array;
+        l.dispose();
+      } finally {
+        tf.dispose([x, batch.y, batch.masks, batch.maskWeight]);
+      }
+      if (!losses.every((v) => Number.isFinite(v))) throw new DivergedError(step, s.learningRate);
+      const p = { step, total: losses[0], task: losses[1], cam: losses[2] };
+      curve.push(p);
+      onStep?.(p);
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return curve;
+}
+
 function makeBatch(items: readonly TrainItem[], grids: readonly (Float32Array | null)[], idx: readonly number[], h: number, w: number): SteerBatch {
+  return { x: rgbBatchToTensor(idx.map((k) => items[k].image)), ...batchTargets(items, grids, idx, h, w) };
+}
+
+/** Labels, masks at the feature grid and mask weights of a batch. */
+function batchTargets(items: readonly TrainItem[], grids: readonly (Float32Array | null)[], idx: readonly number[], h: number, w: number): Omit<SteerBatch, 'x'> {
   const n = h * w;
   const masks = new Float32Array(idx.length * n);
   const weights = new Float32Array(idx.length);
@@ -134,7 +217,6 @@ function makeBatch(items: readonly TrainItem[], grids: readonly (Float32Array | 
     }
   });
   return {
-    x: rgbBatchToTensor(idx.map((k) => items[k].image)),
     y: tf.tensor1d(idx.map((k) => items[k].score / SCORE_SCALE)),
     masks: tf.tensor3d(masks, [idx.length, h, w]),
     maskWeight: tf.tensor1d(weights),

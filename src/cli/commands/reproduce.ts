@@ -8,7 +8,7 @@ import type { IqaSample } from '../../core/iqa/samples';
 import type { Mask } from '../../core/mask';
 import { allCamsOf, alignmentSummary, qualityReport, type AllCams, type AlignmentSummary, type QualityReport } from '../analysis';
 import type { ParsedArgs } from '../args';
-import { BACKEND_FLAG, backendOf, FORCE_FLAG, QUIET_FLAG, type Command } from '../command';
+import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, QUIET_FLAG, type Command } from '../command';
 import { loadSplits, MODELS_DIR, testSplit, trainSplit } from '../data';
 import { drawFigure } from '../figure';
 import { CliError, type Io } from '../io';
@@ -73,7 +73,7 @@ export interface ReproduceReport {
   seed: number;
   backend: string;
   model: { name: string; path: string; inputSize: number; layer: string; grid: { h: number; w: number } };
-  settings: Omit<SteerSettings, 'lambda'> & { lambda: number; crops: number };
+  settings: SteerSettings & { crops: number; frozenUntil: string | null };
   data: { trainImages: number; testImages: number; testDistorted: number; train: string[]; test: string[] };
   start: { quality: QualityReport; alignment: Record<TargetId, Record<CamMethod, AlignmentSummary>> };
   models: Record<ModelId, ModelResult>;
@@ -133,7 +133,7 @@ export function reportMarkdown(r: ReproduceReport): string {
       `tfjs ${r.tfjs}, ${r.backend} backend.`,
     '',
     `Each of the four models is the start model fine-tuned for ${r.settings.steps} steps (batch ${r.settings.batchSize}, Adam, learning rate ${r.settings.learningRate}, batch order seed ${r.seed}) ` +
-      `on the training split (${r.data.train.join(', ')}: ${r.data.trainImages} images, pristine + noise/blur/JPEG at 5 levels${r.settings.crops ? `, centred squares + ${r.settings.crops} random crops per photo` : ', centred squares'}): ` +
+      `${r.settings.frozenUntil ? `(layers after \`${r.settings.frozenUntil}\` only) ` : ''}on the training split (${r.data.train.join(', ')}: ${r.data.trainImages} images, pristine + noise/blur/JPEG at 5 levels${r.settings.crops ? `, centred squares + ${r.settings.crops} random crops per photo` : ', centred squares'}): ` +
       `the baseline with the quality loss only (lambda 0), the others with lambda ${r.settings.lambda} x ${r.settings.camLoss.toUpperCase()} GradCAM loss toward their mask. ` +
       `Evaluated on the test split (${r.data.test.join(', ')}: ${r.data.testImages} images, never seen in training).`,
     '',
@@ -198,6 +198,7 @@ export const reproduceCommand: Command = {
       { name: 'lr', type: 'number', meta: 'R', min: 1e-8, max: 10, help: `Learning rate (default ${PRESETS.full.learningRate}).` },
       { name: 'cam-loss', type: 'string', meta: 'mse|outside|bce', choices: CAM_LOSSES, help: `CAM loss (default ${PRESETS.full.camLoss}).` },
       { name: 'crops', type: 'int', meta: 'N', min: 0, max: 64, help: `Random crops per training photo (default ${PRESETS.full.crops}; quick ${PRESETS.quick.crops}).` },
+      FREEZE_FLAG,
       { name: 'check', type: 'boolean', help: 'Exit 1 when an acceptance criterion fails (the report is written either way).' },
       FORCE_FLAG,
       BACKEND_FLAG,
@@ -230,6 +231,7 @@ export const reproduceCommand: Command = {
     const backend = await backendOf(args);
     const start = await loadModel(path);
     const { inputSize, layerName, grid, metadata } = start;
+    const cut = cutOf(args, start.model, layerName);
 
     // Data: the training split (fixed squares [+ crops]) and the test split, with every target's masks.
     const tData = Date.now();
@@ -284,8 +286,13 @@ export const reproduceCommand: Command = {
         try {
           const s = { ...settings, lambda: target ? settings.lambda : 0 };
           const tt = Date.now();
-          const curve = await fineTune(lm.model, layerName, trainItems(train, target ? trainMasks[target.id] : null), s, (p) =>
-            bar.update(k * settings.steps + p.step, `${id} (${k + 1}/${MODEL_IDS.length}) loss ${p.total.toFixed(4)}`),
+          const curve = await fineTune(
+            lm.model,
+            layerName,
+            trainItems(train, target ? trainMasks[target.id] : null),
+            s,
+            (p) => bar.update(k * settings.steps + p.step, `${id} (${k + 1}/${MODEL_IDS.length}) loss ${p.total.toFixed(4)}`),
+            cut,
           );
           const seconds = (Date.now() - tt) / 1000;
           trainSeconds += seconds;
@@ -338,7 +345,7 @@ export const reproduceCommand: Command = {
       seed,
       backend,
       model: { name, path, inputSize, layer: layerName, grid },
-      settings: { ...settings, crops },
+      settings: { ...settings, crops, frozenUntil: cut },
       data: { trainImages: train.length, testImages: test.length, testDistorted: test.filter((s) => s.distortion !== null).length, train: splits.train, test: splits.test },
       start: { quality: startEval.quality, alignment: startEval.alignment },
       models: results,

@@ -5,7 +5,7 @@ import { buildFixedSet, type IqaSample } from '../../core/iqa/samples';
 import { basename, extname } from 'node:path';
 import { allCamsOf, alignmentSummary } from '../analysis';
 import type { ParsedArgs } from '../args';
-import { BACKEND_FLAG, backendOf, FORCE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
+import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
 import { trainSplit } from '../data';
 import { listImages, readImage } from '../images';
 import { CliError, type Io } from '../io';
@@ -57,6 +57,8 @@ export interface SteerRunOptions {
   spec: MaskSpec | null;
   settings: SteerSettings;
   quiet: boolean;
+  /** Last layer of a frozen prefix trained around (see tail.ts), or null. */
+  cut: string | null;
 }
 
 /**
@@ -66,8 +68,13 @@ export interface SteerRunOptions {
 export async function steerLoaded(io: Io, loaded: LoadedModel, samples: readonly IqaSample[], masks: readonly Mask[] | null, o: SteerRunOptions): Promise<CurvePoint[]> {
   const bar = new ProgressBar(io, o.name, o.settings.steps, o.quiet);
   try {
-    return await fineTune(loaded.model, loaded.layerName, trainItems(samples, masks), o.settings, (p) =>
-      bar.update(p.step, `loss ${p.total.toFixed(4)} (task ${p.task.toFixed(4)}, cam ${p.cam.toFixed(4)})`),
+    return await fineTune(
+      loaded.model,
+      loaded.layerName,
+      trainItems(samples, masks),
+      o.settings,
+      (p) => bar.update(p.step, `loss ${p.total.toFixed(4)} (task ${p.task.toFixed(4)}, cam ${p.cam.toFixed(4)})`),
+      o.cut,
     );
   } finally {
     bar.close();
@@ -108,6 +115,7 @@ export const steerCommand: Command = {
       { name: 'cam-loss', type: 'string', meta: 'mse|outside|bce', choices: CAM_LOSSES, default: STEER_DEFAULTS.camLoss, help: 'CAM loss between the min-max-normalised GradCAM and the mask.' },
       { name: 'seed', type: 'int', meta: 'S', min: 0, max: 2 ** 31 - 1, default: STEER_DEFAULTS.seed, help: 'Seed of the batch order (and of the distortions of --images).' },
       LAYER_FLAG,
+      FREEZE_FLAG,
       { name: 'out', type: 'string', meta: 'DIR', required: true, help: 'Where to write the steered model (model.json + weights.bin, metadata inside; tf.loadLayersModel and the app load it).' },
       FORCE_FLAG,
       BACKEND_FLAG,
@@ -146,8 +154,13 @@ export const steerCommand: Command = {
         return alignmentSummary(cams.maps.gradcam, cams.h, cams.w, pristine.map((i) => masks[i]));
       };
       const before = await alignment();
-      note(io, quiet, `steering ${loaded.path} (layer ${loaded.layerName}, ${loaded.grid.h}x${loaded.grid.w}) toward ${spec.label} on ${samples.length} images, ${backend} backend`);
-      const curve = await steerLoaded(io, loaded, samples, masks, { name: 'steer', spec, settings, quiet });
+      const cut = cutOf(args, loaded.model, loaded.layerName);
+      note(
+        io,
+        quiet,
+        `steering ${loaded.path} (layer ${loaded.layerName}, ${loaded.grid.h}x${loaded.grid.w}) toward ${spec.label} on ${samples.length} images, ${backend} backend${cut ? `, training after ${cut}` : ''}`,
+      );
+      const curve = await steerLoaded(io, loaded, samples, masks, { name: 'steer', spec, settings, quiet, cut });
       const after = await alignment();
       const files = await modelFiles(
         loaded.model,

@@ -1,6 +1,7 @@
 import { SETTING_LIMITS, type TrainSettings } from '../core/config';
 import { areaFraction, assertSteerable } from '../core/mask';
-import type { BackendChoice, BackendInfo, FromWorker, ImagePayload, ModelMeta, ToWorker } from '../protocol/messages';
+import type { Mask } from '../core/mask';
+import type { BackendChoice, BackendInfo, FromWorker, ImagePayload, ModelMeta, ModelMetrics, ToWorker } from '../protocol/messages';
 import { maskOf, useStore, type PhotoEntry } from '../state/store';
 
 /** Largest side an image is sent to the worker at; the model input is far smaller. */
@@ -10,8 +11,14 @@ const MAX_WORKER_SIDE = 1024;
  * The one place the UI talks to the training worker. Created once; replies are routed
  * into the store. Commands are plain methods.
  */
+type DoneMsg = Extract<FromWorker, { type: 'done' }>;
+
 class WorkerClient {
   private worker: Worker | null = null;
+  /** Waiters for the current run's end (the reproduction chains runs). */
+  private runWaiters: { resolve(d: DoneMsg): void; reject(e: Error): void }[] = [];
+  /** Evaluations whose per-model metrics are awaited (not shown in the grid). */
+  private pendingEvals = new Map<number, { want: Set<string>; got: Record<string, ModelMetrics>; resolve(m: Record<string, ModelMetrics>): void; reject(e: Error): void }>();
   private backend: BackendChoice = 'auto';
   private crashes: number[] = [];
 
@@ -39,6 +46,7 @@ class WorkerClient {
    */
   private onCrash(detail: string): void {
     const s = this.store;
+    this.failWaiters(new Error(`the worker crashed (${detail})`));
     const now = Date.now();
     this.crashes = [...this.crashes.filter((t) => now - t < 60_000), now];
     if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
@@ -90,6 +98,32 @@ class WorkerClient {
   }
 
   private nextRequest = 1;
+
+  /** Starts a training run with explicit parameters; resolves when it ends (rejects on error). */
+  trainWith(req: Omit<Extract<ToWorker, { type: 'train' }>, 'type'>): Promise<DoneMsg> {
+    const done = new Promise<DoneMsg>((resolve, reject) => this.runWaiters.push({ resolve, reject }));
+    this.store.startRun();
+    this.send({ type: 'train', ...req });
+    return done;
+  }
+
+  /** Metrics of models against given masks, without touching the grid. */
+  metricsOf(modelIds: string[], imageIds: string[], masksByModel: Record<string, Record<string, Mask>>): Promise<Record<string, ModelMetrics>> {
+    const requestId = this.nextRequest++;
+    const p = new Promise<Record<string, ModelMetrics>>((resolve, reject) =>
+      this.pendingEvals.set(requestId, { want: new Set(modelIds), got: {}, resolve, reject }),
+    );
+    this.send({ type: 'evaluate', requestId, modelIds, imageIds, method: 'gradcam', masks: {}, masksByModel });
+    return p;
+  }
+
+  private failWaiters(e: Error): void {
+    this.runWaiters.splice(0).forEach((w) => w.reject(e));
+    for (const [id, p] of this.pendingEvals) {
+      p.reject(e);
+      this.pendingEvals.delete(id);
+    }
+  }
 
   /** Re-renders the compare grid: every chosen model on every chosen image, with the current mask. */
   evaluate(): void {
@@ -173,6 +207,7 @@ class WorkerClient {
         return;
       case 'done':
         s.finishRun({ stopped: msg.stopped, steps: msg.steps, seconds: msg.seconds });
+        this.runWaiters.splice(0).forEach((w) => w.resolve(msg));
         if (msg.modelId && !s.compareModelIds.includes(msg.modelId)) s.toggleCompareModel(msg.modelId);
         // a baseline trained by this run becomes the base of the next one
         if (msg.baseModelId && !s.baseModelId) s.setBaseModelId(msg.baseModelId);
@@ -197,8 +232,16 @@ class WorkerClient {
       case 'evalProgress':
         s.setEvalProgress(msg.requestId, msg.done >= msg.total ? null : { done: msg.done, total: msg.total });
         return;
-      case 'evaluation':
+      case 'evaluation': {
+        const p = this.pendingEvals.get(msg.requestId);
+        if (!p) return;
+        p.got[msg.modelId] = msg.metrics;
+        if (Object.keys(p.got).length >= p.want.size) {
+          this.pendingEvals.delete(msg.requestId);
+          p.resolve(p.got);
+        }
         return;
+      }
       case 'auditProgress':
         s.setAuditProgress(msg.requestId, msg.phase === 'cancelled' ? null : { phase: msg.phase, fraction: msg.fraction });
         return;
@@ -209,6 +252,7 @@ class WorkerClient {
         s.setInterrupted(msg.info);
         return;
       case 'deviceLost': {
+        this.failWaiters(new Error(`the GPU device was lost (${msg.reason})`));
         const fallback: BackendChoice = msg.backend === 'webgpu' ? 'webgl' : 'wasm';
         if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
         s.setEvalProgress(s.evalRequestId, null);
@@ -222,6 +266,7 @@ class WorkerClient {
       }
       case 'error':
         s.setError({ code: msg.code, message: msg.message });
+        if (msg.code !== 'internal' && msg.code !== 'storage') this.failWaiters(new Error(msg.message));
         if (msg.code === 'backend') s.setStage('failed', 'No backend');
         if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
         s.setEvalProgress(s.evalRequestId, null);

@@ -106,13 +106,21 @@ export interface ModelMeta {
 export type ToWorker =
   | { type: 'init'; backend: BackendChoice; /** absolute URL of the app's root, for shipped models */ baseUrl: string }
   | { type: 'setImages'; images: ImagePayload[] }
-  | { type: 'train'; settings: TrainSettings; baseModelId: string | null; targetImageId: string; mask: Mask; name: string }
+  | {
+      type: 'train'; settings: TrainSettings; baseModelId: string | null; targetImageId: string; mask: Mask; name: string;
+      /** Steer every photo listed toward its own mask (the reproduction); `targetImageId` is then the watched one. */
+      masks?: Record<string, Mask>;
+    }
   | { type: 'renameModel'; id: string; name: string }
   | { type: 'deleteModel'; id: string }
   | { type: 'duplicateModel'; id: string }
   | { type: 'exportModel'; id: string }
   | { type: 'importModel'; fileName: string; data: ArrayBuffer }
-  | { type: 'evaluate'; requestId: number; modelIds: string[]; imageIds: string[]; method: CamMethod; masks: Record<string, Mask> }
+  | {
+      type: 'evaluate'; requestId: number; modelIds: string[]; imageIds: string[]; method: CamMethod; masks: Record<string, Mask>;
+      /** Per-model masks (each model against its own target), overriding `masks`. */
+      masksByModel?: Record<string, Record<string, Mask>>;
+    }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }

@@ -139,7 +139,24 @@ export interface AuditSlice {
   setAuditReport(requestId: number, modelId: string, imageIds: string[], report: AuditReport): void;
 }
 
-export type AppState = RuntimeSlice & PhotosSlice & TargetSlice & SettingsSlice & TrainingSlice & LibrarySlice & CompareSlice & AuditSlice;
+export type ReproKind = 'baseline' | 'salient' | 'corners' | 'VG';
+
+export interface ReproduceSlice {
+  /** The one-click reproduction: which model trains now, and the finished ones. */
+  repro: {
+    running: boolean;
+    current: ReproKind | null;
+    index: number;
+    models: { kind: ReproKind; modelId: string }[];
+    /** Each steered model's masks on the test photos (the baseline is measured on each). */
+    testMasks: Partial<Record<ReproKind, Record<string, Mask>>>;
+    testImageIds: string[];
+    error: string | null;
+  } | null;
+  setRepro(patch: Partial<NonNullable<ReproduceSlice['repro']>> | null): void;
+}
+
+export type AppState = RuntimeSlice & PhotosSlice & TargetSlice & SettingsSlice & TrainingSlice & LibrarySlice & CompareSlice & AuditSlice & ReproduceSlice;
 type Slice<T> = StateCreator<AppState, [['zustand/persist', unknown]], [], T>;
 
 const runtimeSlice: Slice<RuntimeSlice> = (set) => ({
@@ -267,11 +284,19 @@ const auditSlice: Slice<AuditSlice> = (set) => ({
     set((s) => ({ auditReports: { ...s.auditReports, [modelId]: { report, imageIds } }, auditProgress: requestId === s.auditRequestId ? null : s.auditProgress })),
 });
 
+const reproduceSlice: Slice<ReproduceSlice> = (set) => ({
+  repro: null,
+  setRepro: (patch) =>
+    set((s) => ({
+      repro: patch === null ? null : { running: false, current: null, index: 0, models: [], testMasks: {}, testImageIds: [], error: null, ...s.repro, ...patch },
+    })),
+});
+
 export const useStore = create<AppState>()(
   persist(
     (...a) => ({
       ...runtimeSlice(...a), ...photosSlice(...a), ...targetSlice(...a), ...settingsSlice(...a), ...trainingSlice(...a),
-      ...librarySlice(...a), ...compareSlice(...a), ...auditSlice(...a),
+      ...librarySlice(...a), ...compareSlice(...a), ...auditSlice(...a), ...reproduceSlice(...a),
     }),
     {
       name: 'camsteer-ui',
@@ -281,6 +306,8 @@ export const useStore = create<AppState>()(
         baseModelId: s.baseModelId, baseChosen: s.baseChosen, compareModelIds: s.compareModelIds, compareImageIds: s.compareImageIds,
         camMethod: s.camMethod, colormap: s.colormap, opacity: s.opacity, view: s.view,
         auditModelId: s.auditModelId, auditReferenceId: s.auditReferenceId,
+        // masks are recomputed on demand (Float32Arrays do not survive JSON)
+        repro: s.repro && !s.repro.running ? { ...s.repro, testMasks: {} } : null,
       }),
       merge: (persisted, current) => {
         const p = (persisted ?? {}) as Partial<AppState>;

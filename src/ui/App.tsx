@@ -12,6 +12,7 @@ import { Header } from './Header';
 import { LibraryPanel } from './LibraryPanel';
 import { LossChart } from './LossChart';
 import { PhotoStrip } from './PhotoStrip';
+import { ReproducePanel } from './ReproducePanel';
 import { SettingsPanel } from './SettingsPanel';
 import { TargetPanel } from './TargetPanel';
 import { TrainPanel } from './TrainPanel';
@@ -64,7 +65,16 @@ export function App() {
           <section className="col col-left">
             <LibraryPanel />
           </section>
-          <section className="col col-mid">{view === 'audit' ? <AuditView /> : <CompareGrid />}</section>
+          <section className="col col-mid">
+            {view === 'audit' ? (
+              <AuditView />
+            ) : (
+              <>
+                <ReproducePanel />
+                <CompareGrid />
+              </>
+            )}
+          </section>
         </main>
       )}
     </div>

@@ -39,7 +39,7 @@ async function quality(model: tf.LayersModel, samples: Sample[], testIds: Set<st
  * (averaged over images) and quality metrics follow.
  */
 export async function evaluate(
-  msg: { requestId: number; modelIds: string[]; imageIds: string[]; method: CamMethod; masks: Record<string, Mask> },
+  msg: { requestId: number; modelIds: string[]; imageIds: string[]; method: CamMethod; masks: Record<string, Mask>; masksByModel?: Record<string, Record<string, Mask>> },
   deps: EvaluateDeps,
   control: RunControl,
 ): Promise<void> {
@@ -52,7 +52,7 @@ export async function evaluate(
     const sums = Object.fromEntries(CAM_METHODS.map((m) => [m, { energy: 0, pointing: 0, iou50: 0, meanIou: 0, auc: 0, chance: 0, images: 0 }])) as Record<CamMethod, MethodAlignment>;
     for (const imageId of msg.imageIds) {
       const bitmap = deps.images.get(imageId);
-      const mask = msg.masks[imageId];
+      const mask = (msg.masksByModel?.[modelId] ?? msg.masks)[imageId];
       if (!bitmap || !mask) continue;
       const x = tf.tidy(() => bitmapToTensor(bitmap, meta.inputSize).expandDims(0) as tf.Tensor4D);
       const { q, maps } = computeAllCams(split, x);

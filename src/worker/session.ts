@@ -61,6 +61,8 @@ export interface TrainRequest {
   targetImageId: string;
   mask: Mask;
   name: string;
+  /** Multi-target: every listed photo steered toward its own mask (no unmasked half-batch). */
+  masks?: Record<string, Mask>;
 }
 
 /** Seconds between checkpoints of a steering run. */
@@ -128,7 +130,7 @@ export class Session {
 
   private async runSteering(req: TrainRequest, control: RunControl, resume?: Checkpoint): Promise<void> {
     const { settings, targetImageId, mask } = req;
-    assertSteerable(mask);
+    if (settings.lambda > 0) for (const m of [mask, ...Object.values(req.masks ?? {})]) assertSteerable(m);
     if (!this.images.has(targetImageId)) throw new Error(`Image "${targetImageId}" is not loaded`);
     const t0 = performance.now();
 
@@ -142,7 +144,7 @@ export class Session {
     const samples = await this.samples(baseMeta.inputSize, settings.seed);
     const model = resume ? await fromArtifacts(resume.artifacts) : await this.registry.copy(baseId);
     const grid = gridOf(model, layerName);
-    const maskGrid = resizeMask(mask, grid.w, grid.h).data;
+    const targets: Record<string, Mask> = req.masks ?? { [targetImageId]: mask };
     const target = samples.findIndex((s) => s.refId === targetImageId && s.distortion === null);
     const x = samples[target].image.expandDims(0) as tf.Tensor4D;
     const trainer = new Trainer(model, { ...settings, layerName });
@@ -158,12 +160,12 @@ export class Session {
     try {
       const before = resume ? splitModel(await this.registry.model(baseId), layerName) : trainer.split;
       this.post({ type: 'heatmap', frame: await this.heatmap(before, x, grid, mask, 'before', targetImageId, 0) });
-      const own = samples.flatMap((s, i) => (s.refId === targetImageId ? [i] : []));
-      const rest = samples.flatMap((s, i) => (s.refId !== targetImageId && !this.testIds?.has(s.refId) ? [i] : []));
+      const own = samples.flatMap((s, i) => (targets[s.refId] ? [i] : []));
+      const rest = req.masks ? [] : samples.flatMap((s, i) => (!targets[s.refId] && !this.testIds?.has(s.refId) ? [i] : []));
       const half = rest.length ? Math.ceil(settings.batchSize / 2) : settings.batchSize;
       const nextOwn = batchSampler(own, half, settings.seed + 1);
       const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
-      const masks = new Map([[targetImageId, maskGrid]]);
+      const masks = new Map(Object.entries(targets).map(([id, m]) => [id, resizeMask(m, grid.w, grid.h).data]));
       let steps: number;
       try {
         steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,

@@ -1,41 +1,75 @@
 /**
  * `npm run bench`: times the real training step (one-pass differentiable GradCAM loss, Adam,
- * batch 8) per environment x model on Node, with a PyTorch CPU reference of the same model,
- * batch and loss when Debian's torch is there. Prints a table, writes bench/results.json.
+ * batch 8) per environment x model, on Node and in headless Chromium (a worker per backend, on
+ * the app's own production build), with a PyTorch CPU reference of the same model, batch and
+ * loss when Debian's torch is there. Also the app's cold start on wasm and its bundle sizes.
+ * Prints a table, writes bench/results.json.
  *
  *   npm run bench -- --env node-wasm,node-cpu --model tiny --steps 10 --warmup 2
+ *   npm run bench -- --env chromium-wasm,chromium-webgpu,node-wasm --model tiny
  *
- * Options: --env (node-wasm, node-cpu), --model (tiny; mnv2-035-random, MobileNetV2-0.35 at
- * 224 px with random weights; a folder name under public/models/; or a path to a model.json;
- * default: tiny and every model in public/models/), --steps (timed steps,
- * >= 10 for reported figures), --warmup, --batch, --emit-every (streaming comparison),
- * --torch-threads (comma list, default 1,2; 0 = skip torch), --out (default bench/results.json).
+ * Options: --env (node-wasm, node-cpu, chromium-webgpu, chromium-webgl, chromium-wasm,
+ * chromium-cpu; default all), --model (tiny; mnv2-035-random, MobileNetV2-0.35 at 224 px with
+ * random weights; a folder name under public/models/, or models/<name> where it shares a
+ * built-in's name; or, Node only, a path to a model.json; default: tiny and every model in
+ * public/models/), --steps (timed steps, >= 10 for reported figures), --warmup, --batch,
+ * --emit-every (streaming comparison), --torch-threads (comma list, default 1,2; 0 = skip
+ * torch), --out (default bench/results.json).
+ * Browser options: --large (also run MobileNetV2-size models on chromium-cpu and on
+ * chromium-webgpu/webgl with a software adapter, skipped by default: seconds to minutes per
+ * step), --timeout (seconds per browser run, default 1200), --cold-start (fresh-context runs of
+ * the cold-start measure, default 3 when a chromium env is selected; 0 = skip), --build (rebuild
+ * dist/ even when it looks fresh; it is rebuilt when missing or older than the sources).
+ * Chromium: /usr/bin/chromium where present (DESIGN.md §7), else Playwright's own browser.
  * It is a benchmark, not a test: nothing here asserts a time.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Browser } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
-import { heatmapAtMaskSize, energyInMask } from '../src/core/alignment';
-import { makeBatch, disposeBatch } from '../src/core/batch';
-import { computeCam } from '../src/core/cam';
-import { TARGET_LAYER } from '../src/core/config';
-import type { Sample } from '../src/core/dataset';
+import { BUILTIN_MODELS, TRAIN, benchBatch, isBuiltinModel, measureTraining, median, type BenchRow as Row } from '../src/bench/measure';
+import type { BenchPageResult } from '../src/bench/protocol';
+import { disposeBatch } from '../src/core/batch';
 import { registerTrainingKernels } from '../src/core/kernels';
-import type { SteerBatch } from '../src/core/loss';
-import { presetMask, resizeMask } from '../src/core/mask';
-import { buildTinyModel, camLayerNames } from '../src/core/model';
-import { Trainer, type TrainerOptions } from '../src/core/trainer';
+import { camLayerNames } from '../src/core/model';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'public', 'models');
 const PYTHON = '/usr/bin/python3';
 
-type EnvName = 'node-wasm' | 'node-cpu';
-const ENVS: Record<EnvName, 'wasm' | 'cpu'> = { 'node-wasm': 'wasm', 'node-cpu': 'cpu' };
+const VITE_BIN = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+const DIST = join(ROOT, 'dist');
+/** Debian's chromium where present (Playwright's browser download does not work on our machines). */
+const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+/** DESIGN.md §7; Playwright adds --headless and a fresh --user-data-dir itself. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+];
+
+type NodeEnv = 'node-wasm' | 'node-cpu';
+type BrowserEnv = 'chromium-webgpu' | 'chromium-webgl' | 'chromium-wasm' | 'chromium-cpu';
+type EnvName = NodeEnv | BrowserEnv;
+const NODE_ENVS: Record<NodeEnv, 'wasm' | 'cpu'> = { 'node-wasm': 'wasm', 'node-cpu': 'cpu' };
+const BROWSER_ENVS: Record<BrowserEnv, 'webgpu' | 'webgl' | 'wasm' | 'cpu'> = {
+  'chromium-webgpu': 'webgpu',
+  'chromium-webgl': 'webgl',
+  'chromium-wasm': 'wasm',
+  'chromium-cpu': 'cpu',
+};
+const ENVS = { ...NODE_ENVS, ...BROWSER_ENVS };
+const isBrowserEnv = (e: EnvName): e is BrowserEnv => e in BROWSER_ENVS;
 
 interface Options {
   envs: EnvName[];
@@ -48,6 +82,14 @@ interface Options {
   emitEvery: number;
   torchThreads: number[];
   out: string;
+  /** Run MobileNetV2-size models on slow browser envs (cpu, software webgpu/webgl) too. */
+  large: boolean;
+  /** Seconds per browser run. */
+  timeout: number;
+  /** Fresh-context runs of the cold-start measure (0 = skip). */
+  coldStart: number;
+  /** Rebuild dist/ even when it looks fresh. */
+  build: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -56,6 +98,7 @@ function parseArgs(argv: string[]): Options {
     if (i >= 0) return argv[i + 1];
     return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   };
+  const flag = (name: string) => argv.includes(`--${name}`);
   const list = (name: string) => get(name)?.split(',').map((s) => s.trim()).filter(Boolean);
   const envs = (list('env') ?? Object.keys(ENVS)) as EnvName[];
   for (const e of envs) if (!(e in ENVS)) throw new Error(`--env: unknown environment "${e}" (known: ${Object.keys(ENVS).join(', ')})`);
@@ -65,13 +108,18 @@ function parseArgs(argv: string[]): Options {
   return {
     envs,
     envsExplicit: get('env') !== undefined,
-    models: list('model') ?? ['tiny', ...found],
+    // a shipped folder named like a built-in (public/models/tiny) is addressed as models/<name>
+    models: list('model') ?? ['tiny', ...found.map((d) => (isBuiltinModel(d) ? `models/${d}` : d))],
     steps: Number(get('steps') ?? 10),
     warmup: Number(get('warmup') ?? 2),
     batch: Number(get('batch') ?? 8),
     emitEvery: Number(get('emit-every') ?? 5),
     torchThreads: (list('torch-threads') ?? ['1', '2']).map(Number).filter((n) => n > 0),
     out: resolve(ROOT, get('out') ?? 'bench/results.json'),
+    large: flag('large'),
+    timeout: Number(get('timeout') ?? 1200),
+    coldStart: Number(get('cold-start') ?? (envs.some(isBrowserEnv) ? 3 : 0)),
+    build: flag('build'),
   };
 }
 
@@ -80,6 +128,11 @@ interface BenchModel {
   id: string;
   inputSize: number;
   layerName: string;
+  params: number;
+  /** MobileNetV2-size: seconds to minutes per step on the slow environments. */
+  large: boolean;
+  /** Loadable by the browser page: a built-in or a folder under public/models/. */
+  inBrowser: boolean;
   load(): Promise<tf.LayersModel>;
 }
 
@@ -99,220 +152,351 @@ async function loadModelJson(path: string): Promise<tf.LayersModel> {
   );
 }
 
-/** Keras' _make_divisible: channel counts of MobileNetV2 at width multiplier alpha. */
-function makeDivisible(v: number, divisor = 8): number {
-  const n = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
-  return n < 0.9 * v ? n + divisor : n;
-}
+const isLarge = (inputSize: number, params: number) => inputSize >= 128 || params >= 1e6;
 
 /**
- * Keras MobileNetV2 (alpha, input size) with random weights and a GAP + dense quality head:
- * the architecture and layer names of keras.applications.MobileNetV2 up to `out_relu`, so the
- * step costs what the shipped model's will before its trained weights exist.
+ * tiny: the app's tiny baseline model (non-negative score) at 64 px; mnv2-035-random:
+ * MobileNetV2-0.35 at 224 px, random weights (src/bench/measure.ts); otherwise a layers-model
+ * folder (CAM layer from its metadata or its last conv layer).
  */
-function buildMobileNetV2(alpha: number, size: number, seed: number): tf.LayersModel {
-  let n = 0;
-  const init = () => tf.initializers.heNormal({ seed: seed * 1000 + n++ });
-  const bn = (x: tf.SymbolicTensor, name: string) =>
-    tf.layers.batchNormalization({ epsilon: 1e-3, momentum: 0.999, name }).apply(x) as tf.SymbolicTensor;
-  const relu6 = (x: tf.SymbolicTensor, name: string) => tf.layers.reLU({ maxValue: 6, name }).apply(x) as tf.SymbolicTensor;
-  const conv = (x: tf.SymbolicTensor, filters: number, k: number, strides: number, name: string) =>
-    tf.layers
-      .conv2d({ filters, kernelSize: k, strides, padding: 'same', useBias: false, kernelInitializer: init(), name })
-      .apply(x) as tf.SymbolicTensor;
-  const input = tf.input({ shape: [size, size, 3], name: 'image' });
-  let x = relu6(bn(conv(input, makeDivisible(32 * alpha), 3, 2, 'Conv1'), 'bn_Conv1'), 'Conv1_relu');
-  const blocks: [number, number, number][] = [
-    [16, 1, 1], [24, 2, 6], [24, 1, 6], [32, 2, 6], [32, 1, 6], [32, 1, 6], [64, 2, 6], [64, 1, 6], [64, 1, 6],
-    [64, 1, 6], [96, 1, 6], [96, 1, 6], [96, 1, 6], [160, 2, 6], [160, 1, 6], [160, 1, 6], [320, 1, 6],
-  ];
-  blocks.forEach(([filters, stride, expansion], id) => {
-    const inC = x.shape[3] as number;
-    const out = makeDivisible(filters * alpha);
-    const p = id ? `block_${id}_` : 'expanded_conv_';
-    let h = x;
-    if (id) h = relu6(bn(conv(h, expansion * inC, 1, 1, `${p}expand`), `${p}expand_BN`), `${p}expand_relu`);
-    if (stride === 2) {
-      h = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: `${p}pad` }).apply(h) as tf.SymbolicTensor;
-    }
-    h = tf.layers
-      .depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride === 2 ? 'valid' : 'same', useBias: false, depthwiseInitializer: init(), name: `${p}depthwise` })
-      .apply(h) as tf.SymbolicTensor;
-    h = relu6(bn(h, `${p}depthwise_BN`), `${p}depthwise_relu`);
-    h = bn(conv(h, out, 1, 1, `${p}project`), `${p}project_BN`);
-    x = inC === out && stride === 1 ? (tf.layers.add({ name: `${p}add` }).apply([x, h]) as tf.SymbolicTensor) : h;
-  });
-  x = relu6(bn(conv(x, 1280, 1, 1, 'Conv_1'), 'Conv_1_bn'), 'out_relu');
-  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  const q = tf.layers
-    .dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed }), biasInitializer: tf.initializers.constant({ value: 0.5 }), name: 'score' })
-    .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: q, name: `mobilenetv2_${alpha}_${size}_random` });
-}
-
-/** tiny: buildTinyModel at 64 px; mnv2-035-random: MobileNetV2-0.35 at 224 px, random weights; otherwise a layers-model folder (CAM layer from its metadata or its last conv layer). */
 async function resolveModel(id: string): Promise<BenchModel> {
-  if (id === 'tiny') {
-    return { id, inputSize: 64, layerName: TARGET_LAYER, load: async () => buildTinyModel(64, 7) };
+  if (isBuiltinModel(id)) {
+    const b = BUILTIN_MODELS[id];
+    const probe = b.build();
+    const params = probe.countParams();
+    probe.dispose();
+    return { id, inputSize: b.inputSize, layerName: b.layerName, params, large: isLarge(b.inputSize, params), inBrowser: true, load: async () => b.build() };
   }
-  if (id === 'mnv2-035-random') {
-    return { id, inputSize: 224, layerName: 'out_relu', load: async () => buildMobileNetV2(0.35, 224, 7) };
-  }
-  const path = id.endsWith('.json') ? resolve(ROOT, id) : join(MODELS_DIR, id, 'model.json');
+  const folder = id.replace(/^models\//, '');
+  const path = id.endsWith('.json') ? resolve(ROOT, id) : join(MODELS_DIR, folder, 'model.json');
   if (!existsSync(path)) throw new Error(`model "${id}": ${path} does not exist`);
   const meta = (JSON.parse(readFileSync(path, 'utf8')) as { userDefinedMetadata?: Record<string, unknown> })
     .userDefinedMetadata;
   const probe = await loadModelJson(path);
   const inputSize = probe.inputs[0].shape[1] ?? 224;
   const names = camLayerNames(probe);
-  const wanted = [meta?.camLayer, meta?.targetLayer, meta?.layerName].find((v): v is string => typeof v === 'string');
+  const camsteer = meta?.camsteer as { layerName?: unknown } | undefined;
+  const wanted = [camsteer?.layerName, meta?.camLayer, meta?.targetLayer, meta?.layerName].find((v): v is string => typeof v === 'string');
   const layerName = wanted && names.includes(wanted) ? wanted : names[names.length - 1];
+  const params = probe.countParams();
   probe.dispose();
-  return { id, inputSize, layerName, load: () => loadModelJson(path) };
+  const inBrowser = !id.endsWith('.json');
+  return { id, inputSize, layerName, params, large: isLarge(inputSize, params), inBrowser, load: () => loadModelJson(path) };
 }
 
-/** A seeded synthetic batch (random images, 'corners' masks on half the samples). */
-function benchBatch(model: tf.LayersModel, layerName: string, size: number, n: number): SteerBatch {
-  const shape = model.getLayer(layerName).outputShape as number[];
-  const grid = { h: shape[1], w: shape[2] };
-  const samples: Sample[] = Array.from({ length: n }, (_, i) => ({
-    refId: i % 2 === 0 ? 'steered' : 'other',
-    distortion: null,
-    level: 0,
-    image: tf.randomUniform([size, size, 3], 0, 1, 'float32', 100 + i) as tf.Tensor3D,
-    score: 10 + (80 * i) / Math.max(1, n - 1),
-  }));
-  const mask = resizeMask(presetMask('corners'), grid.w, grid.h).data;
-  const batch = makeBatch(samples, samples.map((_, i) => i), new Map([['steered', mask]]), grid);
-  tf.dispose(samples.map((s) => s.image));
-  return batch;
-}
-
-const TRAIN: Omit<TrainerOptions, 'layerName'> = {
-  learningRate: 1e-3,
-  optimizer: 'adam',
-  lambda: 2,
-  camLoss: 'mse',
-  detachAlpha: true,
-};
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-async function timeStep(trainer: Trainer, batch: SteerBatch): Promise<{ ms: number; losses: number[] }> {
-  const t0 = performance.now();
-  const l = trainer.step(batch);
-  const losses = Array.from(await l.data());
-  l.dispose();
-  return { ms: performance.now() - t0, losses };
-}
-
-/** What the training worker does every `emitEvery` steps for the live view (src/worker/session.ts). */
-async function emitHeatmap(trainer: Trainer, x: tf.Tensor4D): Promise<void> {
-  const { q, map } = computeCam(trainer.split, x, 'gradcam');
-  const [data] = await Promise.all([map.data(), q.data()]);
-  const [, h, w] = map.shape;
-  tf.dispose([q, map]);
-  energyInMask(heatmapAtMaskSize(data, w, h, 128, 128), presetMask('corners').data);
-}
-
-interface Row {
-  env: string;
-  model: string;
-  inputSize: number;
-  batch: number;
-  steps: number;
-  medianMs: number;
-  /** Fastest timed step: the least disturbed by other processes on a shared machine. */
-  minMs: number;
-  firstStepMs: number;
-  imagesPerSec: number;
-  tensorsBefore: number;
-  tensorsAfter: number;
-  /** Right after the first timed step (the optimizers' slots exist from the first step on). */
-  tensorsAfterWarmup: number;
-  dataIdsBefore: number;
-  dataIdsAfter: number;
-  /** Tensor count identical after every timed step. */
-  tensorsFlat: boolean;
-  twoPassMedianMs: number;
-  onePassOverTwoPass: number;
-  streamingMedianMs: number;
-  streamingOverhead: number;
-  firstLosses: number[];
-  /** tf.memory().numBytes after the run; on wasm also the heap size (it only grows: a peak). */
-  memory: { numBytes: number; wasmHeapBytes?: number };
-}
-
-async function benchEnv(env: EnvName, m: BenchModel, o: Options): Promise<Row> {
-  const backend = ENVS[env];
+async function benchEnv(env: NodeEnv, m: BenchModel, o: Options): Promise<Row> {
+  const backend = NODE_ENVS[env];
   registerTrainingKernels(backend);
   if (!(await tf.setBackend(backend)) || tf.getBackend() !== backend) throw new Error(`cannot start ${backend}`);
   await tf.ready();
   const model = await m.load();
-  const batch = benchBatch(model, m.layerName, m.inputSize, o.batch);
-  const x1 = batch.x.slice([0], [1]) as tf.Tensor4D;
-  const one = new Trainer(model, { ...TRAIN, layerName: m.layerName });
-  const two = new Trainer(model, { ...TRAIN, layerName: m.layerName, twoPass: true });
-  const tensorsBefore = tf.memory().numTensors;
-  const dataIdsBefore = tf.engine().backend.numDataIds();
-
-  const first = await timeStep(one, batch);
-  for (let i = 0; i < o.warmup; i++) await timeStep(one, batch);
-  for (let i = 0; i < Math.max(1, o.warmup); i++) await timeStep(two, batch);
-  await emitHeatmap(one, x1);
-  // Interleaved so load from other processes hits all variants alike.
-  const onePass: number[] = [];
-  const twoPass: number[] = [];
-  const streaming: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < o.steps; i++) {
-    onePass.push((await timeStep(one, batch)).ms);
-    counts.push(tf.memory().numTensors);
-    twoPass.push((await timeStep(two, batch)).ms);
-    const t0 = performance.now();
-    await timeStep(one, batch);
-    if (i % o.emitEvery === 0) await emitHeatmap(one, x1);
-    streaming.push(performance.now() - t0);
+  try {
+    return await measureTraining(env, model, m, o);
+  } finally {
+    model.dispose();
   }
-  const tensorsAfter = tf.memory().numTensors;
-  const dataIdsAfter = tf.engine().backend.numDataIds();
-  const mem = tf.memory() as tf.MemoryInfo & { unreliable?: boolean };
-  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.length;
-  one.dispose();
-  two.dispose();
-  disposeBatch(batch);
-  x1.dispose();
-  model.dispose();
+}
 
-  const med = median(onePass);
-  // Streaming: the mean step including every emitEvery-th emission, over the plain median.
-  const streamMean = streaming.reduce((a, b) => a + b, 0) / streaming.length;
-  const plainMean = onePass.reduce((a, b) => a + b, 0) / onePass.length;
+// ---------------------------------------------------------------------------------------------
+// Browser environments: the production build served by `vite preview`, bench.html driven by
+// Playwright in headless Chromium.
+
+/** Newest mtime under a path (files only; test files do not go into the build). */
+function newestSource(path: string): { file: string; mtime: number } {
+  if (!existsSync(path)) return { file: path, mtime: 0 };
+  const st = statSync(path);
+  if (!st.isDirectory()) return { file: path, mtime: st.mtimeMs };
+  let best = { file: path, mtime: 0 };
+  for (const entry of readdirSync(path)) {
+    if (entry.endsWith('.test.ts') || entry === 'node_modules') continue;
+    const n = newestSource(join(path, entry));
+    if (n.mtime > best.mtime) best = n;
+  }
+  return best;
+}
+
+/** Why dist/ must be (re)built, or null when it holds both pages and is newer than the sources. */
+function distStale(): string | null {
+  const pages = ['index.html', 'bench.html'].map((f) => join(DIST, f));
+  const missing = pages.find((p) => !existsSync(p));
+  if (missing) return `${relative(ROOT, missing)} is missing`;
+  const built = Math.min(...pages.map((p) => statSync(p).mtimeMs));
+  const sources = ['src', 'public', 'index.html', 'bench.html', 'vite.config.ts', 'package-lock.json'].map((p) => newestSource(join(ROOT, p)));
+  const newest = sources.reduce((a, b) => (b.mtime > a.mtime ? b : a));
+  return newest.mtime > built ? `${relative(ROOT, newest.file)} is newer than dist/` : null;
+}
+
+function viteBuild(): void {
+  execFileSync(process.execPath, [VITE_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? ok(addr.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+/** Everything started here, stopped on exit and on Ctrl-C. */
+const running = { preview: null as ChildProcess | null, browsers: new Set<Browser>() };
+
+async function stopPreview(): Promise<void> {
+  const p = running.preview;
+  running.preview = null;
+  if (!p || p.exitCode !== null || p.pid === undefined) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  try {
+    process.kill(-p.pid, 'SIGTERM'); // its own process group (detached): vite and anything it started
+  } catch {
+    p.kill('SIGTERM');
+  }
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+}
+
+async function cleanUp(): Promise<void> {
+  await Promise.all([...running.browsers].map((b) => b.close().catch(() => undefined)));
+  running.browsers.clear();
+  await stopPreview();
+}
+
+/** `vite preview` of dist/ on a free port; resolves with its base URL once it answers. */
+async function startPreview(): Promise<string> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [VITE_BIN, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  running.preview = child;
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited (${child.exitCode}): ${output.trim()}`);
+    try {
+      if ((await fetch(`${base}/bench.html`)).ok) return base;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`vite preview did not answer on ${base} within 60 s: ${output.trim()}`);
+}
+
+async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('@playwright/test');
+  const browser = await chromium.launch({ executablePath: SYSTEM_CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  running.browsers.add(browser);
+  return browser;
+}
+
+async function closeBrowser(browser: Browser): Promise<void> {
+  running.browsers.delete(browser);
+  await browser.close().catch(() => undefined);
+}
+
+/** The page's WebGPU adapter or WebGL renderer, and whether it is a software one (SwiftShader). */
+async function probeAdapter(base: string, backend: 'webgpu' | 'webgl'): Promise<{ software: boolean; adapter: string }> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${base}/bench.html?probe`);
+    return await page.evaluate(async (b) => {
+      if (b === 'webgpu') {
+        type Adapter = { info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean }; isFallbackAdapter?: boolean };
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
+        const a = gpu ? await gpu.requestAdapter() : null;
+        if (!a) return { software: true, adapter: 'none' };
+        const info = a.info ?? {};
+        const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
+        return { software: Boolean(info.isFallbackAdapter ?? a.isFallbackAdapter) || /swiftshader/i.test(name), adapter: name || 'unknown' };
+      }
+      const gl = document.createElement('canvas').getContext('webgl2');
+      if (!gl) return { software: true, adapter: 'none' };
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      const renderer = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+      return { software: /swiftshader|llvmpipe|software/i.test(renderer), adapter: renderer };
+    }, backend);
+  } finally {
+    await closeBrowser(browser);
+  }
+}
+
+/** One env x model in a fresh browser (no shader cache from an earlier run): bench.html's result. */
+async function benchBrowser(env: BrowserEnv, m: BenchModel, o: Options, base: string): Promise<Row> {
+  const backend = BROWSER_ENVS[env];
+  const q = new URLSearchParams({ backend, model: m.id, steps: String(o.steps), warmup: String(o.warmup), batch: String(o.batch), emitEvery: String(o.emitEvery) });
+  const browser = await launchChromium();
+  const errors: string[] = [];
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
+    await page.goto(`${base}/bench.html?${q}`);
+    const deadline = Date.now() + o.timeout * 1000;
+    let last = '';
+    for (;;) {
+      const [result, progress] = await page.evaluate((): [BenchPageResult | undefined, string | undefined] => [window.__benchResult, window.__benchProgress]);
+      if (result) {
+        if (!result.ok) throw new Error(result.error);
+        if (result.row.env !== env) throw new Error(`the page ran ${result.row.env}, not ${env}`);
+        return result.row;
+      }
+      if (progress && progress !== last) {
+        last = progress;
+        if (process.stdout.isTTY) process.stdout.write(`[${progress}] `);
+      }
+      if (Date.now() > deadline) throw new Error(`no result within ${o.timeout} s (last: ${last || 'nothing'}); pass --timeout`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  } catch (e) {
+    const extra = errors.length ? ` (page: ${errors.slice(-3).join(' | ')})` : '';
+    throw new Error(`${(e as Error).message}${extra}`);
+  } finally {
+    await closeBrowser(browser);
+  }
+}
+
+interface ColdStart {
+  /** Navigation start to the ready badge (performance.now() in the page), one per fresh context. */
+  runsMs: number[];
+  medianMs: number;
+  /** The same from the harness's side: page.goto called to the badge seen (adds Playwright's overhead). */
+  harnessRunsMs: number[];
+  backend: string;
+  url: string;
+}
+
+/**
+ * Stamps window.__readyAt (performance.now(), from navigation start) when the header's backend
+ * badge turns "ok", or __failedAt when it turns "bad". A string: tsx would wrap a function's
+ * inner functions in a helper (__name) that does not exist in the page.
+ */
+const READY_STAMP = `(() => {
+  const check = () => {
+    const badge = document.querySelector('[data-testid="backend-badge"]');
+    if (!badge || window.__readyAt !== undefined) return;
+    if (badge.classList.contains('ok')) {
+      window.__readyAt = performance.now();
+      window.__readyBackend = badge.getAttribute('data-backend') || '';
+    } else if (badge.classList.contains('bad')) window.__failedAt = performance.now();
+  };
+  new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['class', 'data-backend'] });
+})();`;
+
+/**
+ * The app's cold start: from navigation to the header's backend badge turning "ok" (worker
+ * started, backend initialised and warmed up, shipped models loaded) on ?backend=wasm, each in
+ * a fresh browser context (empty cache and IndexedDB). A MutationObserver installed before the
+ * page's scripts stamps the moment; Playwright's init scripts are not subject to the page's CSP.
+ */
+async function coldStart(base: string, runs: number): Promise<ColdStart> {
+  const browser = await launchChromium();
+  const runsMs: number[] = [];
+  const harnessRunsMs: number[] = [];
+  const errors: string[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const context = await browser.newContext();
+      try {
+        const page = await context.newPage();
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.addInitScript(READY_STAMP);
+        const t0 = performance.now();
+        await page.goto(`${base}/?backend=wasm`);
+        await page.waitForFunction(() => {
+          const w = window as unknown as { __readyAt?: number; __failedAt?: number };
+          return w.__readyAt !== undefined || w.__failedAt !== undefined;
+        }, null, { timeout: 120_000, polling: 50 });
+        harnessRunsMs.push(performance.now() - t0);
+        const r = await page.evaluate(() => {
+          const w = window as unknown as { __readyAt?: number; __readyBackend?: string };
+          return { at: w.__readyAt, backend: w.__readyBackend };
+        });
+        if (r.at === undefined) throw new Error(`the backend badge reported a failure${errors.length ? ` (page: ${errors.slice(-3).join(' | ')})` : ''}`);
+        if (r.backend !== 'wasm') throw new Error(`ready on ${r.backend}, not wasm`);
+        runsMs.push(r.at);
+      } finally {
+        await context.close();
+      }
+    }
+  } finally {
+    await closeBrowser(browser);
+  }
+  return { runsMs, medianMs: median(runsMs), harnessRunsMs, backend: 'wasm', url: '/?backend=wasm' };
+}
+
+interface BundleFile {
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+interface Bundles {
+  /** The app page's entry chunk (dist/assets/index-*.js). */
+  main: BundleFile;
+  /** The entry and the chunks it imports statically (what loads before the page runs). */
+  mainInitial: { files: string[]; bytes: number; gzipBytes: number };
+  /** The training worker, where tfjs lives (loaded by the page at start-up). */
+  worker: BundleFile;
+  /** Chunks the page imports lazily (e.g. saliency with its tfjs copy). */
+  lazy: BundleFile[];
+  wasm: BundleFile[];
+  gzip: string;
+}
+
+/** Sizes of the built app (dist/), gzip at level 9. */
+function bundleSizes(): Bundles {
+  const assets = join(DIST, 'assets');
+  const size = (file: string): BundleFile => {
+    const data = readFileSync(join(assets, file));
+    return { file: `assets/${file}`, bytes: data.length, gzipBytes: gzipSync(data, { level: 9 }).length };
+  };
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const entry = /<script[^>]+src="\/?assets\/([^"]+\.js)"/.exec(html)?.[1];
+  if (!entry) throw new Error('dist/index.html has no module script');
+  const files = readdirSync(assets);
+  const worker = files.find((f) => /^training\.worker-.*\.js$/.test(f));
+  if (!worker) throw new Error('dist/assets has no training.worker-*.js');
+  // static imports: import"./x.js" / from"./x.js" (dynamic ones are import(`./x.js`))
+  const initial = new Set<string>([entry]);
+  const queue = [entry];
+  while (queue.length) {
+    const src = readFileSync(join(assets, queue.pop()!), 'utf8');
+    for (const [, f] of src.matchAll(/(?:\bimport|\bfrom)\s*["'`]\.\/([\w.-]+\.js)["'`]/g)) {
+      if (!initial.has(f)) {
+        initial.add(f);
+        queue.push(f);
+      }
+    }
+  }
+  const initialSizes = [...initial].map(size);
+  const lazyNames = new Set<string>();
+  for (const f of initial) {
+    for (const [, d] of readFileSync(join(assets, f), 'utf8').matchAll(/["'`](?:\.\/|assets\/)([\w.-]+\.js)["'`]/g)) {
+      if (!initial.has(d) && !d.includes('.worker-')) lazyNames.add(d);
+    }
+  }
   return {
-    env,
-    model: m.id,
-    inputSize: m.inputSize,
-    batch: o.batch,
-    steps: o.steps,
-    medianMs: med,
-    minMs: Math.min(...onePass),
-    firstStepMs: first.ms,
-    imagesPerSec: (o.batch * 1000) / med,
-    tensorsBefore,
-    tensorsAfter,
-    tensorsAfterWarmup: counts[0],
-    dataIdsBefore,
-    dataIdsAfter,
-    tensorsFlat: new Set(counts).size === 1,
-    twoPassMedianMs: median(twoPass),
-    onePassOverTwoPass: med / median(twoPass),
-    streamingMedianMs: median(streaming),
-    streamingOverhead: streamMean / plainMean - 1,
-    firstLosses: first.losses,
-    memory: { numBytes: mem.numBytes, ...(heap ? { wasmHeapBytes: heap } : {}) },
+    main: size(entry),
+    mainInitial: {
+      files: initialSizes.map((f) => f.file),
+      bytes: initialSizes.reduce((n, f) => n + f.bytes, 0),
+      gzipBytes: initialSizes.reduce((n, f) => n + f.gzipBytes, 0),
+    },
+    worker: size(worker),
+    lazy: [...lazyNames].filter((f) => files.includes(f)).map(size),
+    wasm: files.filter((f) => f.endsWith('.wasm')).map(size),
+    gzip: 'zlib level 9',
   };
 }
 
@@ -430,9 +614,39 @@ const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.i
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const loadStart = loadavg();
+  await tf.ready(); // resolveModel builds and loads models before any env has set its backend
   const rows: Row[] = [];
   const torchRows: TorchRow[] = [];
   const notes: string[] = [];
+  const browserEnvs = o.envs.filter(isBrowserEnv);
+  let base: string | null = null;
+  let chromiumVersion: string | null = null;
+  let bundles: Bundles | null = null;
+  let cold: ColdStart | null = null;
+  const adapters: Partial<Record<BrowserEnv, { software: boolean; adapter: string }>> = {};
+  if (browserEnvs.length || o.coldStart > 0) {
+    try {
+      const why = o.build ? '--build' : distStale();
+      if (why) {
+        process.stdout.write(`vite build (${why}) ... `);
+        viteBuild();
+        console.log('done');
+      }
+      bundles = bundleSizes();
+      base = await startPreview();
+      const b = await launchChromium();
+      chromiumVersion = b.version();
+      await closeBrowser(b);
+      for (const env of browserEnvs) {
+        const backend = BROWSER_ENVS[env];
+        if (backend === 'webgpu' || backend === 'webgl') adapters[env] = await probeAdapter(base, backend);
+      }
+    } catch (e) {
+      notes.push(`browser environments and cold start skipped: ${(e as Error).message}`);
+      await cleanUp();
+      base = null;
+    }
+  }
   for (const id of o.models) {
     let m: BenchModel;
     try {
@@ -442,13 +656,26 @@ async function main(): Promise<void> {
       continue;
     }
     for (const env of o.envs) {
-      if (env === 'node-cpu' && m.id !== 'tiny' && !o.envsExplicit) {
+      if (env === 'node-cpu' && m.large && !o.envsExplicit) {
         notes.push(`node-cpu x ${m.id} skipped by default (minutes per step); pass --env node-cpu to run it`);
         continue;
       }
+      if (isBrowserEnv(env)) {
+        if (!base) continue;
+        if (!m.inBrowser) {
+          notes.push(`${env} x ${m.id} skipped: the bench page loads built-in models and folders under public/models/ only`);
+          continue;
+        }
+        const adapter = adapters[env];
+        const slow = env === 'chromium-cpu' ? 'the JavaScript cpu backend' : adapter?.software ? `a software adapter (${adapter.adapter})` : null;
+        if (m.large && slow && !o.large) {
+          notes.push(`${env} x ${m.id} skipped by default: MobileNetV2-size model on ${slow}, tens of seconds per step or more; pass --large to run it`);
+          continue;
+        }
+      }
       process.stdout.write(`${env} x ${m.id} (${m.inputSize} px, batch ${o.batch}) ... `);
       try {
-        const row = await benchEnv(env, m, o);
+        const row = isBrowserEnv(env) ? await benchBrowser(env, m, o, base!) : await benchEnv(env, m, o);
         rows.push(row);
         console.log(`${fmt(row.medianMs)} ms/step`);
       } catch (e) {
@@ -464,19 +691,37 @@ async function main(): Promise<void> {
       console.log(t.map((r) => (r.skipped ? `skipped (${r.skipped})` : `${fmt(r.medianMs)} ms/step (${r.threads} thr)`)).join(', '));
     }
   }
+  if (base && o.coldStart > 0) {
+    process.stdout.write(`cold start (?backend=wasm, ${o.coldStart} fresh contexts) ... `);
+    try {
+      cold = await coldStart(base, o.coldStart);
+      console.log(`${fmt(cold.medianMs, 0)} ms`);
+    } catch (e) {
+      console.log('failed');
+      notes.push(`cold start failed: ${(e as Error).message}`);
+    }
+  }
+  await cleanUp();
 
   const pick = (env: string, model = 'tiny') => rows.find((r) => r.env === env && r.model === model) ?? rows.find((r) => r.env === env);
   const ref = pick('node-wasm') ?? rows[0];
-  const wasmOverTorch = (model: string, threads?: number) => {
-    const w = rows.find((r) => r.env === 'node-wasm' && r.model === model);
+  const overTorch = (env: string, model: string, threads?: number) => {
+    const w = rows.find((r) => r.env === env && r.model === model);
     const ts = torchRows.filter((r) => r.model === model && r.medianMs !== undefined && (threads === undefined || r.threads === threads));
     const best = Math.min(...ts.map((r) => r.medianMs!));
     return w && ts.length ? w.medianMs / best : null;
   };
+  const wasmOverTorch = (model: string, threads?: number) => overTorch('node-wasm', model, threads);
+  // The live view's cost is a browser figure (frames cross to the page): from a Chromium row
+  // where one was measured (wasm first: what the app picks on a machine without a GPU).
+  const streamRef =
+    ['chromium-wasm', 'chromium-webgpu', 'chromium-webgl', 'chromium-cpu'].map((e) => pick(e)).find((r) => r !== undefined) ?? ref;
   const models = [...new Set(rows.map((r) => r.model))];
   const ratios = {
     onePassOverTwoPass: ref ? ref.onePassOverTwoPass : null,
-    streamingOverhead: ref ? ref.streamingOverhead : null,
+    streamingOverhead: streamRef ? streamRef.streamingOverhead : null,
+    /** The row streamingOverhead comes from. */
+    streamingOverheadBasis: streamRef ? `${streamRef.env} x ${streamRef.model}` : null,
     /** node-wasm median over the fastest torch row (any thread count) of the same model. */
     wasmOverTorch: ref ? wasmOverTorch(ref.model) : null,
     basis: ref ? `${ref.env} x ${ref.model}` : null,
@@ -487,15 +732,34 @@ async function main(): Promise<void> {
           wasmOverTorch: wasmOverTorch(model),
           wasmOverTorch1Thread: wasmOverTorch(model, 1),
           wasmOverTorch2Threads: wasmOverTorch(model, 2),
+          /** chromium-wasm median over the fastest torch row of the same model. */
+          chromiumWasmOverTorch: overTorch('chromium-wasm', model),
           onePassOverTwoPass: pick('node-wasm', model)?.model === model ? pick('node-wasm', model)!.onePassOverTwoPass : null,
         },
       ]),
     ),
+    /** Every measured row's streaming overhead and one-pass/two-pass ratio, by "env x model". */
+    byEnv: Object.fromEntries(
+      rows.map((r) => [`${r.env} x ${r.model}`, { streamingOverhead: r.streamingOverhead, onePassOverTwoPass: r.onePassOverTwoPass }]),
+    ),
   };
+  if (rows.some((r) => r.env.startsWith('node-'))) {
+    notes.push(
+      'streamingOverhead on node rows: emulation of the worker-side live view (computeCam on one image, readback and energy-in-mask ' +
+        `every ${o.emitEvery} steps, as src/worker/session.ts does); excludes postMessage and canvas drawing.`,
+    );
+  }
+  if (rows.some((r) => isBrowserEnv(r.env as EnvName))) {
+    notes.push(
+      'chromium rows: bench.html of the production build (vite preview, same CSP as the app), one fresh headless Chromium per env x model, ' +
+        "the step in a module worker on the app's initBackend (training kernels registered on wasm/cpu); their streaming variant also posts " +
+        `each frame to the page with its buffer transferred (every ${o.emitEvery} steps), without canvas drawing.`,
+    );
+  }
+  for (const [env, a] of Object.entries(adapters)) notes.push(`${env} adapter: ${a.adapter}${a.software ? ' (software)' : ''}`);
   notes.push(
-    'streamingOverhead: Node emulation of the worker-side live view (computeCam on one image, readback and energy-in-mask ' +
-      `every ${o.emitEvery} steps, as src/worker/session.ts does); excludes postMessage and canvas drawing, which need the browser harness.`,
-    'Browser environments (Chromium worker: webgpu, webgl, wasm, cpu) are not measured by this script yet.',
+    'tiny = buildTinyModel(64, 7, { nonNegativeScore: true }), the in-app baseline model; the Trainer projects its non-negative score weights ' +
+      'after each step, the torch reference does not (32 weights).',
     'tfjs wasm runs single-threaded here (SIMD build); torch rows give 1 and 2 threads.',
   );
   const results = {
@@ -508,12 +772,20 @@ async function main(): Promise<void> {
       node: process.version,
       tfjs: tf.version.tfjs,
       wasmThreads: rows.some((r) => r.env === 'node-wasm') ? tfwasm.getThreadsCount() : null,
+      chromium: chromiumVersion,
+      chromiumPath: chromiumVersion ? (SYSTEM_CHROMIUM ?? "Playwright's bundled chromium") : null,
     },
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     options: { ...o, out: undefined, envsExplicit: undefined },
     rows,
     torch: torchRows,
     ratios,
+    /** Median ms from navigation to the app's ready badge on ?backend=wasm (null: not measured). */
+    coldStartMs: cold ? cold.medianMs : null,
+    /** dist/assets/index-*.js, gzip level 9 (null: not measured). */
+    mainBundleGzipBytes: bundles ? bundles.main.gzipBytes : null,
+    coldStart: cold,
+    bundles,
     notes,
   };
   mkdirSync(dirname(o.out), { recursive: true });
@@ -546,12 +818,26 @@ async function main(): Promise<void> {
       })),
     );
   }
+  if (cold) console.log(`cold start (${cold.url}, median of ${cold.runsMs.length} fresh contexts): ${fmt(cold.medianMs, 0)} ms [${cold.runsMs.map((v) => fmt(v, 0)).join(', ')}]`);
+  if (bundles) {
+    const kb = (n: number) => `${fmt(n / 1024)} KiB`;
+    console.log(
+      `main bundle ${bundles.main.file}: ${kb(bundles.main.gzipBytes)} gzip (${kb(bundles.main.bytes)}); with its static imports ${kb(bundles.mainInitial.gzipBytes)} gzip; ` +
+        `worker ${bundles.worker.file}: ${kb(bundles.worker.gzipBytes)} gzip (${kb(bundles.worker.bytes)})`,
+    );
+  }
   console.log('ratios', JSON.stringify(ratios));
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`wrote ${o.out}`);
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
+process.once('SIGINT', () => {
+  void cleanUp().finally(() => process.exit(130));
 });
+
+main()
+  .catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanUp());

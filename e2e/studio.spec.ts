@@ -11,10 +11,16 @@ test('train two models, compare them, export, reload and find them again; pause 
   await app.tinySettings(TINY);
   await app.newBaseline();
 
+  // watch the coffee photo live while steering (photos ticked in the compare grid are watched)
+  await page.getByTestId('tab-compare').click();
+  await page.getByTestId('grid-image-coffee').check();
+  await page.getByTestId('tab-steer').click();
+
   // model 1: a new baseline, then steered toward the corners
   await page.getByTestId('mask-preset-corners').click();
   await app.fineTune();
   await app.waitDone();
+  await expect(page.getByTestId('watch-coffee')).toHaveAttribute('data-energy', /^\d/);
 
   // model 2: steered toward the centre from the same baseline; pause and resume mid-run
   await page.getByTestId('mask-preset-center').click();

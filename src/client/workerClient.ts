@@ -93,8 +93,11 @@ class WorkerClient {
     const settings = clampSettings(s.settings);
     const photo = s.photos.find((p) => p.id === s.selectedId);
     const name = `Steered · ${photo?.name ?? s.selectedId} · mask ${(areaFraction(mask) * 100).toFixed(0)}%`;
+    const watch = Object.fromEntries(
+      s.compareImageIds.filter((id) => id !== s.selectedId && s.photos.some((p) => p.id === id)).slice(0, 3).map((id) => [id, maskOf(s, id)]),
+    );
     s.startRun();
-    this.send({ type: 'train', settings, baseModelId: s.baseModelId, targetImageId: s.selectedId, mask, name });
+    this.send({ type: 'train', settings, baseModelId: s.baseModelId, targetImageId: s.selectedId, mask, name, watch });
   }
 
   private nextRequest = 1;

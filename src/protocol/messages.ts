@@ -31,7 +31,8 @@ export interface ImagePayload {
 /** A CAM map at feature resolution (row-major h x w, after ReLU, not normalised). */
 export interface HeatmapFrame {
   imageId: string;
-  which: 'before' | 'after' | 'live';
+  /** before/after/live: the target photo; watch: another watched photo during steering. */
+  which: 'before' | 'after' | 'live' | 'watch';
   step: number;
   width: number;
   height: number;
@@ -110,6 +111,8 @@ export type ToWorker =
       type: 'train'; settings: TrainSettings; baseModelId: string | null; targetImageId: string; mask: Mask; name: string;
       /** Steer every photo listed toward its own mask (the reproduction); `targetImageId` is then the watched one. */
       masks?: Record<string, Mask>;
+      /** Up to 3 more photos whose heatmaps stream live, with the masks to measure them against. */
+      watch?: Record<string, Mask>;
     }
   | { type: 'renameModel'; id: string; name: string }
   | { type: 'deleteModel'; id: string }

@@ -79,6 +79,8 @@ export interface TrainingSlice {
   stepsPerSec: number;
   progressMessage: string;
   lastRun: { stopped: boolean; steps: number; seconds: number } | null;
+  /** Latest live heatmap of each watched photo (other than the target). */
+  watchFrames: Record<string, HeatmapFrame>;
   /** Energy-in-mask of the live heatmap at each read-back of the current run. */
   liveEnergy: { step: number; energy: number }[];
   /** An interrupted run found at start-up, which can be resumed. */
@@ -211,9 +213,10 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   frames: {},
   interrupted: null,
   liveEnergy: [],
+  watchFrames: {},
   setInterrupted: (interrupted) => set({ interrupted }),
   startRun: () =>
-    set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], liveEnergy: [], lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
+    set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], liveEnergy: [], watchFrames: {}, lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
   setProgress: (p) =>
     set((s) => ({
       phase: p.phase,
@@ -226,10 +229,14 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
     })),
   setPaused: (paused) => set({ paused }),
   setFrame: (frame) =>
-    set((s) => ({
-      frames: { ...s.frames, [frame.which]: frame },
-      liveEnergy: frame.which === 'live' ? [...s.liveEnergy, { step: frame.step, energy: frame.energy }] : s.liveEnergy,
-    })),
+    set((s) =>
+      frame.which === 'watch'
+        ? { watchFrames: { ...s.watchFrames, [frame.imageId]: frame } }
+        : {
+            frames: { ...s.frames, [frame.which]: frame },
+            liveEnergy: frame.which === 'live' ? [...s.liveEnergy, { step: frame.step, energy: frame.energy }] : s.liveEnergy,
+          },
+    ),
   finishRun: (lastRun) => set({ running: false, paused: false, lastRun }),
 });
 

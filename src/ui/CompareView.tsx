@@ -5,6 +5,7 @@ import { COLORMAPS, type Colormap } from '../render/colormap';
 import { currentMask, useStore } from '../state/store';
 import { HeatmapCanvas } from './HeatmapCanvas';
 import { useImage } from './useImage';
+import { WatchStrip } from './WatchStrip';
 
 const BEFORE: HeatmapFrame['which'][] = ['before'];
 const AFTER: HeatmapFrame['which'][] = ['after', 'live'];
@@ -60,8 +61,9 @@ export function CompareView() {
           <Figure label={after?.which === 'live' ? 'Steering (live)' : 'Steered'} frame={after} testId="after" />
         </figure>
       </div>
+      <WatchStrip colormap={colormap} opacity={opacity} />
       <p className="muted">
-        Dashed outline: the target mask. Chance level (mask area): <b data-testid="chance">{(areaFraction(mask) * 100).toFixed(1)}%</b>. Energy in
+        Photos ticked in the compare grid (up to 3) are watched live while steering. Dashed outline: the target mask. Chance level (mask area): <b data-testid="chance">{(areaFraction(mask) * 100).toFixed(1)}%</b>. Energy in
         mask = share of the heatmap (ReLU, upsampled, min-max normalised) inside the mask.
       </p>
     </div>

@@ -63,6 +63,8 @@ export interface TrainRequest {
   name: string;
   /** Multi-target: every listed photo steered toward its own mask (no unmasked half-batch). */
   masks?: Record<string, Mask>;
+  /** More photos to stream live heatmaps of (at most 3), with their masks. */
+  watch?: Record<string, Mask>;
 }
 
 /** Seconds between checkpoints of a steering run. */
@@ -147,6 +149,13 @@ export class Session {
     const targets: Record<string, Mask> = req.masks ?? { [targetImageId]: mask };
     const target = samples.findIndex((s) => s.refId === targetImageId && s.distortion === null);
     const x = samples[target].image.expandDims(0) as tf.Tensor4D;
+    const watched = Object.entries(req.watch ?? {})
+      .filter(([id]) => id !== targetImageId)
+      .slice(0, 3)
+      .flatMap(([id, m]) => {
+        const i = samples.findIndex((s) => s.refId === id && s.distortion === null);
+        return i < 0 ? [] : [{ id, mask: m, x: samples[i].image.expandDims(0) as tf.Tensor4D }];
+      });
     const trainer = new Trainer(model, { ...settings, layerName });
     const curve: CurvePoint[] = resume ? [...resume.curve] : [];
     let saved = false;
@@ -173,6 +182,7 @@ export class Session {
           async (step) => {
             const frame = await this.heatmap(trainer.split, x, grid, mask, 'live', targetImageId, step);
             this.post({ type: 'heatmap', frame });
+            for (const w of watched) this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, w.x, grid, w.mask, 'watch', w.id, step) });
             await checkpoint(step);
             return frame.energy;
           }, resume?.step ?? 0);
@@ -193,6 +203,7 @@ export class Session {
       this.finish(control.stopped, steps, t0, modelId, baseId);
     } finally {
       x.dispose();
+      tf.dispose(watched.map((w) => w.x));
       trainer.dispose();
       if (!saved) model.dispose();
     }

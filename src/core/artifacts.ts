@@ -8,15 +8,29 @@ export interface StoredArtifacts {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-function joinBuffers(data: ArrayBuffer | ArrayBuffer[]): ArrayBuffer {
-  if (!Array.isArray(data)) return data;
-  const out = new Uint8Array(data.reduce((n, b) => n + b.byteLength, 0));
+/** The parts of a tfjs model.json that hold a LayersModel. */
+export interface ModelJson {
+  modelTopology: object;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+/**
+ * StoredArtifacts from a model.json and its weight files (in manifest order), after checking
+ * that the files hold exactly the bytes the manifest's shapes need.
+ */
+export function assembleArtifacts(json: ModelJson, parts: Uint8Array[], fail: (detail: string) => Error): StoredArtifacts {
+  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights ?? []);
+  const need = declaredBytes(weightSpecs);
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  if (total !== need) throw fail(`the weight files hold ${total} bytes but the manifest's shapes need ${need}.`);
+  const weightData = new Uint8Array(total);
   let o = 0;
-  for (const b of data) {
-    out.set(new Uint8Array(b), o);
-    o += b.byteLength;
+  for (const p of parts) {
+    weightData.set(p, o);
+    o += p.byteLength;
   }
-  return out.buffer;
+  return { modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer, userDefinedMetadata: json.userDefinedMetadata };
 }
 
 export async function toArtifacts(model: tf.LayersModel, userDefinedMetadata?: Record<string, unknown>): Promise<StoredArtifacts> {
@@ -32,7 +46,7 @@ export async function toArtifacts(model: tf.LayersModel, userDefinedMetadata?: R
   return {
     modelTopology: saved.modelTopology as object,
     weightSpecs: saved.weightSpecs,
-    weightData: joinBuffers(saved.weightData as ArrayBuffer | ArrayBuffer[]),
+    weightData: tf.io.concatenateArrayBuffers(saved.weightData as ArrayBuffer | ArrayBuffer[]),
     userDefinedMetadata,
   };
 }

@@ -1,5 +1,8 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { declaredBytes, type StoredArtifacts } from './artifacts';
+import { assembleArtifacts, declaredBytes, type ModelJson, type StoredArtifacts } from './artifacts';
+
+/** model.json as read from an untrusted file: every field may be missing. */
+type UntrustedModelJson = Partial<ModelJson>;
 
 /** Refuse archives or weight files past these sizes (zip bombs, absurd declarations). */
 export const MAX_ZIP_BYTES = 200e6;
@@ -27,12 +30,6 @@ export function zipModel(a: StoredArtifacts): Uint8Array {
   return zipSync({ 'model.json': strToU8(JSON.stringify(modelJson)), [WEIGHTS]: new Uint8Array(a.weightData) }, { level: 6 });
 }
 
-interface ModelJson {
-  modelTopology?: object;
-  weightsManifest?: { paths: string[]; weights: StoredArtifacts['weightSpecs'] }[];
-  userDefinedMetadata?: Record<string, unknown>;
-}
-
 /**
  * Reads a zipped tfjs LayersModel (model.json + its weight files, possibly sharded) and
  * checks it before anything is built: valid JSON, a topology, every weight file present,
@@ -56,9 +53,9 @@ export function unzipModel(data: Uint8Array): StoredArtifacts {
   const jsonName = Object.keys(files).find((n) => n === 'model.json' || n.endsWith('/model.json'));
   if (!jsonName) throw new ModelImportError('the archive has no model.json.');
   const dir = jsonName.slice(0, jsonName.length - 'model.json'.length);
-  let json: ModelJson;
+  let json: UntrustedModelJson;
   try {
-    json = JSON.parse(strFromU8(files[jsonName])) as ModelJson;
+    json = JSON.parse(strFromU8(files[jsonName])) as UntrustedModelJson;
   } catch (e) {
     throw new ModelImportError(`model.json is not valid JSON (${(e as Error).message}).`);
   }
@@ -75,13 +72,5 @@ export function unzipModel(data: Uint8Array): StoredArtifacts {
       parts.push(f);
     }
   }
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  if (total !== declared) throw new ModelImportError(`the weight files hold ${total} bytes but the manifest's shapes need ${declared}.`);
-  const weightData = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    weightData.set(p, o);
-    o += p.byteLength;
-  }
-  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer, userDefinedMetadata: json.userDefinedMetadata };
+  return assembleArtifacts({ ...json, modelTopology: json.modelTopology, weightsManifest: json.weightsManifest }, parts, (d) => new ModelImportError(d));
 }

@@ -1,4 +1,4 @@
-import { declaredBytes, type StoredArtifacts } from '../core/artifacts';
+import { assembleArtifacts, type ModelJson, type StoredArtifacts } from '../core/artifacts';
 import type { ModelMeta } from '../protocol/messages';
 
 /** Models that ship with the app in public/models/<name>/ (made by `npm run pretrain`). */
@@ -7,19 +7,12 @@ export const SHIPPED_MODELS = [
   { name: 'mobilenetv2', label: 'Shipped · MobileNetV2' },
 ] as const;
 
-interface ModelJson {
-  modelTopology: object;
-  weightsManifest: { paths: string[]; weights: StoredArtifacts['weightSpecs'] }[];
-  userDefinedMetadata?: Record<string, unknown>;
-}
-
 /** Fetches a shipped model from the app's own origin; null when it is not there. */
 export async function fetchShipped(baseUrl: string, name: string): Promise<StoredArtifacts | null> {
   const dir = new URL(`models/${name}/`, baseUrl);
   const res = await fetch(new URL('model.json', dir));
   if (!res.ok) return null;
   const json = (await res.json()) as ModelJson;
-  const specs = json.weightsManifest.flatMap((g) => g.weights);
   const parts = await Promise.all(
     json.weightsManifest.flatMap((g) => g.paths).map(async (p) => {
       const r = await fetch(new URL(p, dir));
@@ -27,15 +20,7 @@ export async function fetchShipped(baseUrl: string, name: string): Promise<Store
       return new Uint8Array(await r.arrayBuffer());
     }),
   );
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  if (total !== declaredBytes(specs)) throw new Error(`shipped model ${name}: weights hold ${total} bytes, the manifest needs ${declaredBytes(specs)}`);
-  const weightData = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    weightData.set(p, o);
-    o += p.byteLength;
-  }
-  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer, userDefinedMetadata: json.userDefinedMetadata };
+  return assembleArtifacts(json, parts, (d) => new Error(`shipped model ${name}: ${d}`));
 }
 
 /** Library metadata for a shipped model. */

@@ -34,7 +34,12 @@ export interface Recipe {
   prepare(data: IqaData): Promise<Prepared>;
 }
 
-const TINY_OPTIONS: TinyModelOptions = { widths: [16, 32, 32], extraConvs: 0, headUnits: 32 };
+/**
+ * The default tiny architecture with a non-negative linear score layer: with GAP + a
+ * non-negative dense layer GradCAM's channel weights are >= 0, so its map at the target layer
+ * is never blank (a hidden ReLU layer in the head, tried first, gives no such guarantee).
+ */
+const TINY_OPTIONS: TinyModelOptions = { widths: [16, 32, 32], extraConvs: 0, headUnits: 0, nonNegativeScore: true };
 /** = LABEL_SIZE: the model sees the labelled pixels (a 2x downscale to 96 px lost too much). */
 const TINY_SIZE = 192;
 
@@ -59,7 +64,7 @@ export const TINY: Recipe = {
     return {
       trainModel: model,
       train: imageSet(data.train),
-      val: imageSet(data.val),
+      val: imageSet(data.val.filter((s) => s.distortion !== null)),
       finalize: async () => model,
       dispose: () => model.dispose(),
     };
@@ -143,7 +148,7 @@ export const MOBILENETV2: Recipe = {
     const tailIn = tf.input({ shape: (frozen.outputs[0].shape as number[]).slice(1), name: 'features' });
     const tail = tf.model({ inputs: tailIn, outputs: head(applyTail(full, MNV2_CUT, MNV2_LAST, tailIn)), name: 'mnv2_tail' });
     const train = await cachedFeatureSet(frozen, data.train, 'train');
-    const val = await cachedFeatureSet(frozen, data.val, 'val');
+    const val = await cachedFeatureSet(frozen, data.val.filter((s) => s.distortion !== null), 'val');
     return {
       trainModel: tail,
       train,

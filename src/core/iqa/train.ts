@@ -107,6 +107,8 @@ export async function pretrainQuality(
   if (train.scores.length === 0) throw new Error('pretrainQuality: empty training set');
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const kernels = model.trainableWeights.filter((w) => /kernel/.test(w.name)).map((w) => w.read());
+  // optimizer.applyGradients ignores Keras constraints (model.fit applies them): project here
+  const constrained = model.trainableWeights.filter((w) => w.constraint);
   const optimizer: tf.Optimizer = tf.train.adam(cfg.learningRate);
   const rand = mulberry32(cfg.seed);
   let order: number[] = [];
@@ -145,6 +147,7 @@ export async function pretrainQuality(
           return l;
         }, vars);
         optimizer.applyGradients(grads);
+        for (const w of constrained) (w.read() as tf.Variable).assign(w.constraint.apply(w.read()));
         return value;
       });
       finalLoss = (await loss.data())[0];

@@ -23,7 +23,7 @@
  * Chromium: /usr/bin/chromium where present (DESIGN.md §7), else Playwright's own browser.
  * It is a benchmark, not a test: nothing here asserts a time.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -33,6 +33,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
+import type { PreviewServer } from 'vite';
 import { BUILTIN_MODELS, TRAIN, benchBatch, isBuiltinModel, measureTraining, median, type BenchRow as Row } from '../src/bench/measure';
 import type { BenchPageResult } from '../src/bench/protocol';
 import { disposeBatch } from '../src/core/batch';
@@ -43,7 +44,6 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'public', 'models');
 const PYTHON = '/usr/bin/python3';
 
-const VITE_BIN = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 const DIST = join(ROOT, 'dist');
 /** Debian's chromium where present (Playwright's browser download does not work on our machines). */
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -226,8 +226,10 @@ function distStale(): string | null {
   return newest.mtime > built ? `${relative(ROOT, newest.file)} is newer than dist/` : null;
 }
 
-function viteBuild(): void {
-  execFileSync(process.execPath, [VITE_BIN, 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 });
+/** `vite build` with the project's config, in this process (so nothing outlives the benchmark). */
+async function viteBuild(): Promise<void> {
+  const { build } = await import('vite');
+  await build({ root: ROOT, logLevel: 'warn' });
 }
 
 async function freePort(): Promise<number> {
@@ -242,52 +244,28 @@ async function freePort(): Promise<number> {
 }
 
 /** Everything started here, stopped on exit and on Ctrl-C. */
-const running = { preview: null as ChildProcess | null, browsers: new Set<Browser>() };
-
-async function stopPreview(): Promise<void> {
-  const p = running.preview;
-  running.preview = null;
-  if (!p || p.exitCode !== null || p.pid === undefined) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  try {
-    process.kill(-p.pid, 'SIGTERM'); // its own process group (detached): vite and anything it started
-  } catch {
-    p.kill('SIGTERM');
-  }
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-}
+const running = { preview: null as PreviewServer | null, browsers: new Set<Browser>() };
 
 async function cleanUp(): Promise<void> {
   await Promise.all([...running.browsers].map((b) => b.close().catch(() => undefined)));
   running.browsers.clear();
-  await stopPreview();
+  const p = running.preview;
+  running.preview = null;
+  await p?.close().catch(() => undefined);
 }
 
-/** `vite preview` of dist/ on a free port; resolves with its base URL once it answers. */
+/**
+ * `vite preview` of dist/ on a free port, in this process (it ends with the benchmark, however
+ * that ends); resolves with its base URL once it answers.
+ */
 async function startPreview(): Promise<string> {
+  const { preview } = await import('vite');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [VITE_BIN, 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  running.preview = child;
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`vite preview exited (${child.exitCode}): ${output.trim()}`);
-    try {
-      if ((await fetch(`${base}/bench.html`)).ok) return base;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`vite preview did not answer on ${base} within 60 s: ${output.trim()}`);
+  running.preview = await preview({ root: ROOT, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  const res = await fetch(`${base}/bench.html`);
+  if (!res.ok) throw new Error(`vite preview answered ${res.status} for ${base}/bench.html`);
+  return base;
 }
 
 async function launchChromium(): Promise<Browser> {
@@ -629,7 +607,7 @@ async function main(): Promise<void> {
       const why = o.build ? '--build' : distStale();
       if (why) {
         process.stdout.write(`vite build (${why}) ... `);
-        viteBuild();
+        await viteBuild();
         console.log('done');
       }
       bundles = bundleSizes();
@@ -831,9 +809,12 @@ async function main(): Promise<void> {
   console.log(`wrote ${o.out}`);
 }
 
-process.once('SIGINT', () => {
-  void cleanUp().finally(() => process.exit(130));
-});
+// Ctrl-C, `timeout` and the like: stop the preview server and browsers started here first.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  process.once(signal, () => {
+    void cleanUp().finally(() => process.exit(code));
+  });
+}
 
 main()
   .catch((e: unknown) => {

@@ -24,7 +24,7 @@ test('train two models, compare them, export, reload and find them again; pause 
 
   // model 2: steered toward the centre from the same baseline; pause and resume mid-run
   await page.getByTestId('mask-preset-center').click();
-  await app.setNumber('steerSteps', 40);
+  await app.setNumber('steerSteps', 5000);
   await app.fineTune();
   const status = page.getByTestId('train-status');
   await expect(status).toHaveAttribute('data-phase', 'steering');
@@ -39,8 +39,21 @@ test('train two models, compare them, export, reload and find them again; pause 
   expect(Number(await status.getAttribute('data-step'))).toBe(frozen);
   await page.getByTestId('pause-button').click();
   await expect.poll(async () => Number(await status.getAttribute('data-step'))).toBeGreaterThan(frozen);
+  // validation SRCC is tracked while steering (every 4th read-back)
+  const valSrcc = () => page.evaluate(() => (window as unknown as { __camsteer: { store: { getState(): { valSrcc: { srcc: number }[] } } } }).__camsteer.store.getState().valSrcc);
+  await expect.poll(async () => (await valSrcc()).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(4);
+  for (const v of await valSrcc()) expect(Math.abs(v.srcc)).toBeLessThanOrEqual(1);
+  await page.getByTestId('stop-button').click();
   await app.waitDone();
-  await expect(page.getByTestId('run-done')).toContainText('Done after 40 steering steps');
+  await expect(page.getByTestId('run-done')).toContainText('Stopped after');
+
+  // reset to baseline mid-run: no third model is kept, the steered heatmap is cleared
+  await app.setNumber('steerSteps', 400);
+  await app.fineTune();
+  await expect.poll(async () => Number(await status.getAttribute('data-step'))).toBeGreaterThanOrEqual(4);
+  await page.getByTestId('reset-button').click();
+  await expect(status).toHaveAttribute('data-running', 'false');
+  await expect(page.getByTestId('energy-after')).toHaveCount(0);
 
   // compare view: baseline + two steered models, two images
   await page.getByTestId('tab-compare').click();

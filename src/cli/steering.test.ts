@@ -65,3 +65,18 @@ describe('frozen prefix', () => {
     m.dispose();
   });
 });
+
+describe('constraints', () => {
+  it("keeps the shipped tiny model's non-negative score weights non-negative while steering", async () => {
+    // labels of 0 push every score weight down (below 0 without the projection)
+    const zeros = items(6).map((it) => ({ ...it, score: 0 }));
+    for (const cut of [null, 'conv1']) {
+      const m = buildTinyModel(S, 7, { nonNegativeScore: true });
+      m.getLayer('conv1').trainable = cut === null;
+      await fineTune(m, 'cam_target', zeros, { ...settings, steps: 10, learningRate: 0.05 }, undefined, cut);
+      const k = m.getLayer('score').getWeights()[0];
+      expect(Math.min(...(await k.data()))).toBeGreaterThanOrEqual(0);
+      m.dispose();
+    }
+  });
+});

@@ -127,6 +127,20 @@ export async function fineTune(
 }
 
 /**
+ * Keras constraints (e.g. the shipped tiny model's non-negative score weights) are applied by
+ * model.fit, not by optimizer.applyGradients: this projects the trainable weights after a step
+ * of the tail path (core's Trainer does the same for whole models), so fine-tuning keeps the
+ * model inside the family it was defined in.
+ */
+export function constraintProjector(model: tf.LayersModel): () => void {
+  const constrained = model.trainableWeights.filter((w) => w.constraint);
+  return () =>
+    tf.tidy(() => {
+      for (const w of constrained) (w.read() as tf.Variable).assign(w.constraint.apply(w.read()));
+    });
+}
+
+/**
  * fineTune for a model with a frozen prefix: the prefix runs once per image, then each step is
  * core's steering loss on the tail (the same loss and update as Trainer.step).
  */
@@ -146,6 +160,7 @@ async function fineTuneTail(
     if (e instanceof CutError) throw new CliError(e.message);
     throw e;
   }
+  const project = constraintProjector(model);
   const per = tail.featureShape.reduce((a, b) => a * b, 1);
   const feats = new Float32Array(items.length * per);
   for (let i = 0; i < items.length; i += 16) {
@@ -184,6 +199,7 @@ async function fineTuneTail(
           tf.dispose(grads);
           return parts!;
         });
+        project();
         losses = (await l.data()) as Float32Array;
         l.dispose();
       } finally {

@@ -121,6 +121,7 @@ class WorkerClient {
   }
 
   private failWaiters(e: Error): void {
+    this.discarding = false;
     this.runWaiters.splice(0).forEach((w) => w.reject(e));
     for (const [id, p] of this.pendingEvals) {
       p.reject(e);
@@ -187,6 +188,17 @@ class WorkerClient {
   stop(): void {
     this.send({ type: 'stop' });
   }
+  /** Stops the run without keeping its model and shows the baseline again. */
+  resetToBaseline(): void {
+    if (this.store.running) {
+      this.discarding = true;
+      this.send({ type: 'stop', discard: true });
+    }
+    this.store.clearSteered();
+  }
+
+  /** True between "Reset to baseline" and the run's end: its late heatmaps are dropped. */
+  private discarding = false;
 
   private route(msg: FromWorker): void {
     const s = this.store;
@@ -202,14 +214,21 @@ class WorkerClient {
       case 'progress':
         s.setProgress(msg);
         return;
+      case 'validation':
+        s.addValSrcc(msg.step, msg.srcc);
+        return;
       case 'heatmap':
-        s.setFrame(msg.frame);
+        if (!this.discarding) s.setFrame(msg.frame);
         return;
       case 'paused':
         s.setPaused(msg.paused);
         return;
       case 'done':
         s.finishRun({ stopped: msg.stopped, steps: msg.steps, seconds: msg.seconds });
+        if (this.discarding) {
+          this.discarding = false;
+          s.clearSteered();
+        }
         this.runWaiters.splice(0).forEach((w) => w.resolve(msg));
         if (msg.modelId && !s.compareModelIds.includes(msg.modelId)) s.toggleCompareModel(msg.modelId);
         // a baseline trained by this run becomes the base of the next one

@@ -126,7 +126,8 @@ export type ToWorker =
     }
   | { type: 'pause' }
   | { type: 'resume' }
-  | { type: 'stop' }
+  /** Stop between steps; `discard` drops the run's model instead of saving it (reset to baseline). */
+  | { type: 'stop'; discard?: boolean }
   | { type: 'audit'; requestId: number; modelId: string; imageIds: string[] }
   | { type: 'resumeRun' }
   | { type: 'discardRun' }
@@ -142,6 +143,8 @@ export type FromWorker =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'imagesLoaded'; ids: string[] }
   | { type: 'progress'; phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string }
+  /** SRCC on the validation photos' distorted copies, every few read-backs while steering. */
+  | { type: 'validation'; step: number; srcc: number }
   | { type: 'heatmap'; frame: HeatmapFrame }
   | { type: 'paused'; paused: boolean }
   | { type: 'done'; stopped: boolean; steps: number; seconds: number; modelId: string | null; /** the model the run started from */ baseModelId: string | null }

@@ -83,6 +83,11 @@ export interface TrainingSlice {
   watchFrames: Record<string, HeatmapFrame>;
   /** Energy-in-mask of the live heatmap at each read-back of the current run. */
   liveEnergy: { step: number; energy: number }[];
+  /** Validation SRCC during steering. */
+  valSrcc: { step: number; srcc: number }[];
+  addValSrcc(step: number, srcc: number): void;
+  /** Forgets the last run's steered heatmaps (after "Reset to baseline"). */
+  clearSteered(): void;
   /** An interrupted run found at start-up, which can be resumed. */
   interrupted: CheckpointInfo | null;
   setInterrupted(info: CheckpointInfo | null): void;
@@ -213,10 +218,13 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   frames: {},
   interrupted: null,
   liveEnergy: [],
+  valSrcc: [],
+  addValSrcc: (step, srcc) => set((s) => ({ valSrcc: [...s.valSrcc, { step, srcc }] })),
+  clearSteered: () => set((s) => ({ frames: { before: s.frames.before }, watchFrames: {}, lastRun: null })),
   watchFrames: {},
   setInterrupted: (interrupted) => set({ interrupted }),
   startRun: () =>
-    set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], liveEnergy: [], watchFrames: {}, lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
+    set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], liveEnergy: [], valSrcc: [], watchFrames: {}, lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
   setProgress: (p) =>
     set((s) => ({
       phase: p.phase,

@@ -58,6 +58,9 @@ export function TrainPanel() {
           <button disabled={!running} onClick={() => client.stop()} data-testid="stop-button" title="Esc">
             Stop
           </button>
+          <button disabled={!running && !lastRun} onClick={() => client.resetToBaseline()} data-testid="reset-button" title="Stop without keeping the steered model and show the baseline again">
+            Reset to baseline
+          </button>
         </div>
       </div>
       {interrupted && !running && (

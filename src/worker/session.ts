@@ -7,6 +7,7 @@ import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset'
 import { areaFraction, assertSteerable, resizeMask, type Mask } from '../core/mask';
 import { buildTinyModel, camLayerNames } from '../core/model';
 import { Trainer } from '../core/trainer';
+import { srcc } from '../core/metrics';
 import { splitModel, type SplitModel } from '../core/graph';
 import { fromArtifacts, toArtifacts } from '../core/artifacts';
 import { CheckpointStore, type Checkpoint } from './checkpoint';
@@ -31,6 +32,8 @@ export class NonFiniteLossError extends Error {
 /** Pause/stop flags set by messages, read between steps. */
 export class RunControl {
   stopped = false;
+  /** Stop without keeping the run's model (reset to baseline). */
+  discard = false;
   private resumeWaiters: (() => void)[] = [];
   private pausedFlag = false;
 
@@ -69,6 +72,16 @@ export interface TrainRequest {
 
 /** Seconds between checkpoints of a steering run. */
 const CHECKPOINT_SECONDS = 3;
+/** Validation SRCC is measured every this many read-backs while steering. */
+const VAL_EVERY_EMITS = 4;
+
+/** SRCC of a model's scores against the labels of some samples. */
+async function srccOn(model: tf.LayersModel, samples: Sample[]): Promise<number> {
+  const q = tf.tidy(() => (model.predict(tf.stack(samples.map((s) => s.image))) as tf.Tensor).reshape([-1]));
+  const pred = await q.data();
+  q.dispose();
+  return srcc(pred, samples.map((s) => s.score));
+}
 
 type Grid = { h: number; w: number };
 
@@ -86,6 +99,8 @@ export class Session {
   readonly checkpoints = new CheckpointStore();
   /** Test-split references: never trained on, except a steering run's own target photo. */
   testIds: Set<string> | null = null;
+  /** Validation-split references: their SRCC is tracked while steering. */
+  valIds: Set<string> | null = null;
 
   constructor(private readonly post: (msg: FromWorker) => void) {
     this.registry = new ModelRegistry((models) => post({ type: 'models', models }));
@@ -174,12 +189,16 @@ export class Session {
       const half = rest.length ? Math.ceil(settings.batchSize / 2) : settings.batchSize;
       const nextOwn = batchSampler(own, half, settings.seed + 1);
       const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
+      const val = samples.filter((s) => this.valIds?.has(s.refId));
       const masks = new Map(Object.entries(targets).map(([id, m]) => [id, resizeMask(m, grid.w, grid.h).data]));
       let steps: number;
       try {
         steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,
           () => makeBatch(samples, rest.length ? [...nextOwn(), ...nextRest()] : nextOwn(), masks, grid),
           async (step) => {
+            if (val.length && (step / settings.emitEvery) % VAL_EVERY_EMITS === 0) {
+              this.post({ type: 'validation', step, srcc: await srccOn(model, val) });
+            }
             const frame = await this.heatmap(trainer.split, x, grid, mask, 'live', targetImageId, step);
             this.post({ type: 'heatmap', frame });
             for (const w of watched) this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, w.x, grid, w.mask, 'watch', w.id, step) });
@@ -194,9 +213,9 @@ export class Session {
         saved = true;
         throw e;
       }
-      this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, x, grid, mask, 'after', targetImageId, steps) });
+      if (!control.discard) this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, x, grid, mask, 'after', targetImageId, steps) });
       let modelId: string | null = null;
-      if (steps > 0) {
+      if (steps > 0 && !control.discard) {
         modelId = await this.save(req, baseMeta, layerName, model, curve, req.name);
         saved = true;
       }

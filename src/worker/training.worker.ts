@@ -90,14 +90,15 @@ async function loadShipped(baseUrl: string): Promise<void> {
 
 /** Reference photos of the test split (public/data/splits.json); null when it is missing. */
 let testIds: Set<string> | null = null;
-async function loadTestSplit(baseUrl: string): Promise<Set<string> | null> {
+async function loadSplits(baseUrl: string): Promise<{ test: Set<string> | null; val: Set<string> | null }> {
+  const set = (ids: unknown) => (Array.isArray(ids) && ids.length ? new Set(ids as string[]) : null);
   try {
     const res = await fetch(new URL('data/splits.json', baseUrl));
-    if (!res.ok) return null;
-    const test = ((await res.json()) as { test?: string[] }).test;
-    return Array.isArray(test) && test.length ? new Set(test) : null;
+    if (!res.ok) return { test: null, val: null };
+    const json = (await res.json()) as { test?: unknown; val?: unknown };
+    return { test: set(json.test), val: set(json.val) };
   } catch {
-    return null;
+    return { test: null, val: null };
   }
 }
 
@@ -139,8 +140,10 @@ async function handle(msg: ToWorker): Promise<void> {
       post({ type: 'lifecycle', stage: 'loading', message: 'Loading the model library' });
       const warning = await session.registry.init();
       await loadShipped(msg.baseUrl);
-      testIds = await loadTestSplit(msg.baseUrl);
-      session.testIds = testIds;
+      const splits = await loadSplits(msg.baseUrl);
+      testIds = splits.test;
+      session.testIds = splits.test;
+      session.valIds = splits.val;
       session.registry.ready();
       await session.checkpoints.open();
       postCheckpoint(await session.checkpoints.load());
@@ -208,6 +211,7 @@ async function handle(msg: ToWorker): Promise<void> {
       post({ type: 'paused', paused: false });
       return;
     case 'stop':
+      if (msg.discard && control) control.discard = true;
       control?.stop();
       return;
     case 'simulateDeviceLoss':

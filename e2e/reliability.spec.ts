@@ -149,3 +149,19 @@ test('500 images at once: the library fills to its limit and says what was left 
   await expect(page.getByTestId('error-banner')).toContainText(`${500 - (100 - start)} of 500 files were not added`, { timeout: 60_000 });
   await expect(thumbs).toHaveCount(100);
 });
+
+test('storage unavailable: a clear message, and the app still trains and compares in memory', async ({ page }) => {
+  const app = new AppPage(page);
+  await page.goto('/?backend=wasm&storage=off');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'storage');
+  await expect(page.getByTestId('error-banner')).toContainText('unavailable');
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 4, emitEvery: 2 });
+  await app.newBaseline();
+  await app.fineTune();
+  await app.waitDone();
+  await page.getByTestId('tab-compare').click();
+  await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(2);
+  await expect(page.getByTestId('library')).toContainText('kept in memory only');
+});

@@ -37,7 +37,7 @@ class WorkerClient {
     };
     this.worker = worker;
     this.store.setStage('checking', 'Starting the training worker');
-    this.send({ type: 'init', backend, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href });
+    this.send({ type: 'init', backend, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href, noStorage: storageOffForTests() });
   }
 
   /**
@@ -310,6 +310,11 @@ export function defaultBase(models: ModelMeta[], backend: BackendInfo | null): M
   const hardware = (backend?.name === 'webgpu' && backend.fallbackAdapter === false) || (backend?.name === 'webgl' && !/swiftshader|llvmpipe|software/i.test(backend.adapter));
   const byId = (id: string) => models.find((m) => m.id === id);
   return (hardware ? byId('shipped-mobilenetv2') : undefined) ?? byId('shipped-tiny') ?? [...models].reverse().find((m) => m.kind === 'baseline');
+}
+
+/** `?storage=off` simulates unavailable IndexedDB (private mode, quota) for tests. */
+export function storageOffForTests(): boolean {
+  return new URLSearchParams(location.search).get('storage') === 'off';
 }
 
 /** Clamps every numeric setting into SETTING_LIMITS; non-numbers fall back to the minimum. */

@@ -105,7 +105,11 @@ export interface ModelMeta {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendChoice; /** absolute URL of the app's root, for shipped models */ baseUrl: string }
+  | {
+      type: 'init'; backend: BackendChoice; /** absolute URL of the app's root, for shipped models */ baseUrl: string;
+      /** Test hook (`?storage=off`): behave as if IndexedDB were unavailable. */
+      noStorage?: boolean;
+    }
   | { type: 'setImages'; images: ImagePayload[] }
   | {
       type: 'train'; settings: TrainSettings; baseModelId: string | null; targetImageId: string; mask: Mask; name: string;

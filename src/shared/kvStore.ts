@@ -18,6 +18,12 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
   });
 }
 
+/** Test hook: makes every store refuse to open, as private mode or a full disk would. */
+let refuseStorage = false;
+export function simulateStorageUnavailable(on: boolean): void {
+  refuseStorage = on;
+}
+
 export class KeyValueStore<V> {
   private constructor(
     private readonly db: IDBDatabase,
@@ -26,6 +32,7 @@ export class KeyValueStore<V> {
 
   static async open<V>(dbName: string, storeName: string): Promise<KeyValueStore<V>> {
     if (typeof indexedDB === 'undefined') throw new StorageUnavailableError('no IndexedDB');
+    if (refuseStorage) throw new StorageUnavailableError('IndexedDB refused to open (simulated)');
     try {
       const req = indexedDB.open(dbName, 1);
       req.onupgradeneeded = () => {

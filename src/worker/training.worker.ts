@@ -10,6 +10,7 @@ import { BackendUnavailableError, destroyDevice, initBackend, watchDeviceLoss } 
 import { warmUp } from './warmup';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
+import { simulateStorageUnavailable } from '../shared/kvStore';
 import { describeModel } from './modelInfo';
 import { bitmapToTensor } from './pixels';
 import type { Checkpoint } from './checkpoint';
@@ -127,6 +128,7 @@ function postCheckpoint(c: Checkpoint | null): void {
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init': {
+      simulateStorageUnavailable(!!msg.noStorage);
       post({ type: 'lifecycle', stage: 'checking', message: 'Checking backends' });
       const info = await initBackend(msg.backend);
       console.info('[camsteer worker] backend', info.name, info.reasons.join('; '));

@@ -165,3 +165,24 @@ test('storage unavailable: a clear message, and the app still trains and compare
   await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(2);
   await expect(page.getByTestId('library')).toContainText('kept in memory only');
 });
+
+test('memory: tensors and GPU bytes stay flat over 500 steering steps on WebGPU', async ({ page }) => {
+  test.setTimeout(8 * 60_000);
+  const app = new AppPage(page);
+  await app.open('webgpu');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 2, steerSteps: 500, batchSize: 2, emitEvery: 25 });
+  await app.newBaseline();
+  await app.fineTune();
+  await app.waitDone(7 * 60_000);
+  const history = await page.evaluate(() =>
+    (window as unknown as { __camsteer: { store: { getState(): { lossHistory: { phase: string; step: number; memory?: { tensors: number; bytes: number } }[] } } } })
+      .__camsteer.store.getState().lossHistory.filter((h) => h.phase === 'steering'),
+  );
+  expect(history.length).toBe(500 / 25);
+  const after = history.slice(1).map((h) => h.memory!);
+  console.log('[memory] tensors', after.map((m) => m.tensors).join(' '), 'bytes', after.map((m) => m.bytes).join(' '));
+  expect(new Set(after.map((m) => m.tensors)).size).toBe(1);
+  // GPU bytes move with buffers awaiting release after a submit; they must not grow
+  const half = Math.floor(after.length / 2);
+  expect(Math.max(...after.slice(half).map((m) => m.bytes))).toBeLessThanOrEqual(Math.max(...after.slice(0, half).map((m) => m.bytes)));
+});

@@ -146,7 +146,11 @@ export type FromWorker =
   | { type: 'lifecycle'; stage: LifecycleStage; message: string }
   | { type: 'backend'; info: BackendInfo }
   | { type: 'imagesLoaded'; ids: string[] }
-  | { type: 'progress'; phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string }
+  | {
+      type: 'progress'; phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string;
+      /** tf.memory() at this read-back: live tensors and bytes (GPU bytes on WebGPU/WebGL). */
+      memory?: { tensors: number; bytes: number };
+    }
   /** SRCC on the validation photos' distorted copies, every few read-backs while steering. */
   | { type: 'validation'; step: number; srcc: number }
   | { type: 'heatmap'; frame: HeatmapFrame }

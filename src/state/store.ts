@@ -75,7 +75,7 @@ export interface TrainingSlice {
   step: number;
   total: number;
   losses: LossReadout | null;
-  lossHistory: { phase: TrainPhase; step: number; losses: LossReadout }[];
+  lossHistory: { phase: TrainPhase; step: number; losses: LossReadout; memory?: { tensors: number; bytes: number } }[];
   stepsPerSec: number;
   progressMessage: string;
   lastRun: { stopped: boolean; steps: number; seconds: number } | null;
@@ -94,7 +94,7 @@ export interface TrainingSlice {
   /** Latest heatmap per slot; canvases subscribe to these outside React rendering. */
   frames: Partial<Record<HeatmapFrame['which'], HeatmapFrame>>;
   startRun(): void;
-  setProgress(p: { phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string }): void;
+  setProgress(p: { phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string; memory?: { tensors: number; bytes: number } }): void;
   setPaused(paused: boolean): void;
   setFrame(frame: HeatmapFrame): void;
   finishRun(result: TrainingSlice['lastRun']): void;
@@ -233,7 +233,7 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
       losses: p.losses ?? s.losses,
       stepsPerSec: p.stepsPerSec,
       progressMessage: p.message,
-      lossHistory: p.losses ? [...s.lossHistory, { phase: p.phase, step: p.step, losses: p.losses }] : s.lossHistory,
+      lossHistory: p.losses ? [...s.lossHistory, { phase: p.phase, step: p.step, losses: p.losses, memory: p.memory }] : s.lossHistory,
     })),
   setPaused: (paused) => set({ paused }),
   setFrame: (frame) =>

@@ -75,6 +75,12 @@ const CHECKPOINT_SECONDS = 3;
 /** Validation SRCC is measured every this many read-backs while steering. */
 const VAL_EVERY_EMITS = 4;
 
+/** Live tensors and bytes; on GPU backends the bytes held on the GPU. */
+function memoryNow(): { tensors: number; bytes: number } {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return { tensors: m.numTensors, bytes: m.numBytesInGPU ?? m.numBytes };
+}
+
 /** SRCC of a model's scores against the labels of some samples. */
 async function srccOn(model: tf.LayersModel, samples: Sample[]): Promise<number> {
   const q = tf.tidy(() => (model.predict(tf.stack(samples.map((s) => s.image))) as tf.Tensor).reshape([-1]));
@@ -314,6 +320,7 @@ export class Session {
             type: 'progress', phase, step, total, losses: { total: totalLoss, task, cam },
             stepsPerSec: (windowSteps * 1000) / Math.max(1, now - windowStart),
             message: phase === 'baseline' ? 'Training the quality baseline' : 'Steering toward the mask',
+            memory: memoryNow(),
           });
           windowStart = now;
           windowSteps = 0;

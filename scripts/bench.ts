@@ -18,8 +18,11 @@
  * Browser options: --large (also run MobileNetV2-size models on chromium-cpu and on
  * chromium-webgpu/webgl with a software adapter, skipped by default: seconds to minutes per
  * step), --timeout (seconds per browser run, default 1200), --cold-start (fresh-context runs of
- * the cold-start measure, default 3 when a chromium env is selected; 0 = skip), --build (rebuild
- * dist/ even when it looks fresh; it is rebuilt when missing or older than the sources).
+ * the cold-start measure, default 3 when a chromium env is selected; 0 = skip), --dist (the
+ * production build to serve, default node_modules/.cache/camsteer-bench/dist, the benchmark's own
+ * `vite build` of the app and bench.html; --dist dist uses and refreshes the app's dist/),
+ * --build (rebuild it even when it looks fresh; it is rebuilt when missing or older than the
+ * sources).
  * Chromium: /usr/bin/chromium where present (DESIGN.md §7), else Playwright's own browser.
  * It is a benchmark, not a test: nothing here asserts a time.
  */
@@ -44,7 +47,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS_DIR = join(ROOT, 'public', 'models');
 const PYTHON = '/usr/bin/python3';
 
-const DIST = join(ROOT, 'dist');
+/**
+ * The benchmark's own production build (same config as dist/): other sessions rebuild and serve
+ * dist/ for their e2e runs, and a build empties its folder, so sharing it breaks one or the other.
+ */
+const BENCH_DIST = join(ROOT, 'node_modules', '.cache', 'camsteer-bench', 'dist');
 /** Debian's chromium where present (Playwright's browser download does not work on our machines). */
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 /** DESIGN.md §7; Playwright adds --headless and a fresh --user-data-dir itself. */
@@ -88,8 +95,10 @@ interface Options {
   timeout: number;
   /** Fresh-context runs of the cold-start measure (0 = skip). */
   coldStart: number;
-  /** Rebuild dist/ even when it looks fresh. */
+  /** Rebuild the served build even when it looks fresh. */
   build: boolean;
+  /** The production build the browser environments are served from. */
+  dist: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -120,6 +129,7 @@ function parseArgs(argv: string[]): Options {
     timeout: Number(get('timeout') ?? 1200),
     coldStart: Number(get('cold-start') ?? (envs.some(isBrowserEnv) ? 3 : 0)),
     build: flag('build'),
+    dist: get('dist') ? resolve(ROOT, get('dist')!) : BENCH_DIST,
   };
 }
 
@@ -215,21 +225,21 @@ function newestSource(path: string): { file: string; mtime: number } {
   return best;
 }
 
-/** Why dist/ must be (re)built, or null when it holds both pages and is newer than the sources. */
-function distStale(): string | null {
-  const pages = ['index.html', 'bench.html'].map((f) => join(DIST, f));
+/** Why the build in `dist` must be (re)made, or null when it holds both pages and is newer than the sources. */
+function distStale(dist: string): string | null {
+  const pages = ['index.html', 'bench.html'].map((f) => join(dist, f));
   const missing = pages.find((p) => !existsSync(p));
   if (missing) return `${relative(ROOT, missing)} is missing`;
   const built = Math.min(...pages.map((p) => statSync(p).mtimeMs));
   const sources = ['src', 'public', 'index.html', 'bench.html', 'vite.config.ts', 'package-lock.json'].map((p) => newestSource(join(ROOT, p)));
   const newest = sources.reduce((a, b) => (b.mtime > a.mtime ? b : a));
-  return newest.mtime > built ? `${relative(ROOT, newest.file)} is newer than dist/` : null;
+  return newest.mtime > built ? `${relative(ROOT, newest.file)} is newer than ${relative(ROOT, dist)}/` : null;
 }
 
-/** `vite build` with the project's config, in this process (so nothing outlives the benchmark). */
-async function viteBuild(): Promise<void> {
+/** `vite build` with the project's config into `dist`, in this process (so nothing outlives the benchmark). */
+async function viteBuild(dist: string): Promise<void> {
   const { build } = await import('vite');
-  await build({ root: ROOT, logLevel: 'warn' });
+  await build({ root: ROOT, logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
 }
 
 async function freePort(): Promise<number> {
@@ -255,14 +265,19 @@ async function cleanUp(): Promise<void> {
 }
 
 /**
- * `vite preview` of dist/ on a free port, in this process (it ends with the benchmark, however
- * that ends); resolves with its base URL once it answers.
+ * `vite preview` of the build in `dist` on a free port, in this process (it ends with the
+ * benchmark, however that ends); resolves with its base URL once it answers.
  */
-async function startPreview(): Promise<string> {
+async function startPreview(dist: string): Promise<string> {
   const { preview } = await import('vite');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  running.preview = await preview({ root: ROOT, logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  running.preview = await preview({
+    root: ROOT,
+    logLevel: 'warn',
+    build: { outDir: dist },
+    preview: { host: '127.0.0.1', port, strictPort: true, open: false },
+  });
   const res = await fetch(`${base}/bench.html`);
   if (!res.ok) throw new Error(`vite preview answered ${res.status} for ${base}/bench.html`);
   return base;
@@ -432,19 +447,19 @@ interface Bundles {
   gzip: string;
 }
 
-/** Sizes of the built app (dist/), gzip at level 9. */
-function bundleSizes(): Bundles {
-  const assets = join(DIST, 'assets');
+/** Sizes of the built app (the build in `dist`), gzip at level 9. */
+function bundleSizes(dist: string): Bundles {
+  const assets = join(dist, 'assets');
   const size = (file: string): BundleFile => {
     const data = readFileSync(join(assets, file));
     return { file: `assets/${file}`, bytes: data.length, gzipBytes: gzipSync(data, { level: 9 }).length };
   };
-  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
   const entry = /<script[^>]+src="\/?assets\/([^"]+\.js)"/.exec(html)?.[1];
-  if (!entry) throw new Error('dist/index.html has no module script');
+  if (!entry) throw new Error(`${join(dist, 'index.html')} has no module script`);
   const files = readdirSync(assets);
   const worker = files.find((f) => /^training\.worker-.*\.js$/.test(f));
-  if (!worker) throw new Error('dist/assets has no training.worker-*.js');
+  if (!worker) throw new Error(`${assets} has no training.worker-*.js`);
   // static imports: import"./x.js" / from"./x.js" (dynamic ones are import(`./x.js`))
   const initial = new Set<string>([entry]);
   const queue = [entry];
@@ -604,14 +619,14 @@ async function main(): Promise<void> {
   const adapters: Partial<Record<BrowserEnv, { software: boolean; adapter: string }>> = {};
   if (browserEnvs.length || o.coldStart > 0) {
     try {
-      const why = o.build ? '--build' : distStale();
+      const why = o.build ? '--build' : distStale(o.dist);
       if (why) {
-        process.stdout.write(`vite build (${why}) ... `);
-        await viteBuild();
+        process.stdout.write(`vite build into ${relative(ROOT, o.dist)}/ (${why}) ... `);
+        await viteBuild(o.dist);
         console.log('done');
       }
-      bundles = bundleSizes();
-      base = await startPreview();
+      bundles = bundleSizes(o.dist);
+      base = await startPreview(o.dist);
       const b = await launchChromium();
       chromiumVersion = b.version();
       await closeBrowser(b);
@@ -698,6 +713,8 @@ async function main(): Promise<void> {
   const ratios = {
     onePassOverTwoPass: ref ? ref.onePassOverTwoPass : null,
     streamingOverhead: streamRef ? streamRef.streamingOverhead : null,
+    /** The same row's overhead from medians: median emission / (emitEvery x median step). */
+    streamingOverheadFromMedians: streamRef ? streamRef.streamingOverheadFromMedians : null,
     /** The row streamingOverhead comes from. */
     streamingOverheadBasis: streamRef ? `${streamRef.env} x ${streamRef.model}` : null,
     /** node-wasm median over the fastest torch row (any thread count) of the same model. */
@@ -718,7 +735,10 @@ async function main(): Promise<void> {
     ),
     /** Every measured row's streaming overhead and one-pass/two-pass ratio, by "env x model". */
     byEnv: Object.fromEntries(
-      rows.map((r) => [`${r.env} x ${r.model}`, { streamingOverhead: r.streamingOverhead, onePassOverTwoPass: r.onePassOverTwoPass }]),
+      rows.map((r) => [
+        `${r.env} x ${r.model}`,
+        { streamingOverhead: r.streamingOverhead, streamingOverheadFromMedians: r.streamingOverheadFromMedians, onePassOverTwoPass: r.onePassOverTwoPass },
+      ]),
     ),
   };
   if (rows.some((r) => r.env.startsWith('node-'))) {
@@ -732,6 +752,12 @@ async function main(): Promise<void> {
       'chromium rows: bench.html of the production build (vite preview, same CSP as the app), one fresh headless Chromium per env x model, ' +
         "the step in a module worker on the app's initBackend (training kernels registered on wasm/cpu); their streaming variant also posts " +
         `each frame to the page with its buffer transferred (every ${o.emitEvery} steps), without canvas drawing.`,
+    );
+  }
+  if (rows.length) {
+    notes.push(
+      'streaming column: streamingOverhead (mean streaming iteration over mean plain step) and, in brackets, streamingOverheadFromMedians ' +
+        '(median emission over emitEvery x median step); the first swings with a few disturbed steps on a loaded machine.',
     );
   }
   for (const [env, a] of Object.entries(adapters)) notes.push(`${env} adapter: ${a.adapter}${a.software ? ' (software)' : ''}`);
@@ -754,13 +780,13 @@ async function main(): Promise<void> {
       chromiumPath: chromiumVersion ? (SYSTEM_CHROMIUM ?? "Playwright's bundled chromium") : null,
     },
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    options: { ...o, out: undefined, envsExplicit: undefined },
+    options: { ...o, out: undefined, envsExplicit: undefined, dist: relative(ROOT, o.dist) },
     rows,
     torch: torchRows,
     ratios,
     /** Median ms from navigation to the app's ready badge on ?backend=wasm (null: not measured). */
     coldStartMs: cold ? cold.medianMs : null,
-    /** dist/assets/index-*.js, gzip level 9 (null: not measured). */
+    /** The app's entry chunk (assets/index-*.js of the production build), gzip level 9 (null: not measured). */
     mainBundleGzipBytes: bundles ? bundles.main.gzipBytes : null,
     coldStart: cold,
     bundles,
@@ -780,7 +806,7 @@ async function main(): Promise<void> {
       'images/s': fmt(r.imagesPerSec),
       'tensors before/after': `${r.tensorsBefore}/${r.tensorsAfter}${r.tensorsFlat ? '' : ' (not flat)'}`,
       '1-pass/2-pass': fmt(r.onePassOverTwoPass, 2),
-      streaming: `${fmt(100 * r.streamingOverhead)}%`,
+      streaming: `${fmt(100 * r.streamingOverhead)}% (${fmt(100 * r.streamingOverheadFromMedians)}%)`,
     })),
   );
   if (torchRows.length) {

@@ -94,7 +94,12 @@ export interface BenchRow {
   twoPassMedianMs: number;
   onePassOverTwoPass: number;
   streamingMedianMs: number;
+  /** Mean streaming iteration over mean plain step, minus 1 (sensitive to outliers on a loaded machine). */
   streamingOverhead: number;
+  /** Median time of one live-view emission (computeCam, readback, energy; in the browser also the post). */
+  emitMedianMs: number;
+  /** emitMedianMs / (emitEvery x medianMs): the same overhead from medians, robust to a few disturbed steps. */
+  streamingOverheadFromMedians: number;
   firstLosses: number[];
   /**
    * tf.memory().numBytes after the run; on wasm also the heap size (it only grows: a peak);
@@ -184,13 +189,18 @@ export async function measureTraining(env: string, model: tf.LayersModel, m: Ben
     const twoPass: number[] = [];
     const streaming: number[] = [];
     const counts: number[] = [];
+    const emits: number[] = [];
     for (let i = 0; i < o.steps; i++) {
       onePass.push((await timeStep(one, batch)).ms);
       counts.push(tf.memory().numTensors);
       twoPass.push((await timeStep(two, batch)).ms);
       const t0 = performance.now();
       await timeStep(one, batch);
-      if (i % o.emitEvery === 0) await emitHeatmap(one, x1, i + 1, hooks.onFrame);
+      if (i % o.emitEvery === 0) {
+        const e0 = performance.now();
+        await emitHeatmap(one, x1, i + 1, hooks.onFrame);
+        emits.push(performance.now() - e0);
+      }
       streaming.push(performance.now() - t0);
       hooks.onProgress?.(i + 1, o.steps);
     }
@@ -224,6 +234,8 @@ export async function measureTraining(env: string, model: tf.LayersModel, m: Ben
       onePassOverTwoPass: med / median(twoPass),
       streamingMedianMs: median(streaming),
       streamingOverhead: streamMean / plainMean - 1,
+      emitMedianMs: median(emits),
+      streamingOverheadFromMedians: median(emits) / (o.emitEvery * med),
       firstLosses: first.losses,
       memory: { numBytes, ...(heap ? { wasmHeapBytes: heap } : {}), ...(extras ? { extras } : {}) },
     };

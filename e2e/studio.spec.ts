@@ -103,6 +103,20 @@ test('train two models, compare them, export, reload and find them again; pause 
   await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(3, { timeout: 60_000 });
   expect(await page.locator('[data-testid^="model-m-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(names);
   await expect(page.locator('[data-testid="srcc"]').first()).not.toHaveText('–');
+
+  // export a model, import it back: it joins the library as an imported model with its layer choice
+  const [zipDl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-kind="steered"]').first().getByTestId('model-export').click()]);
+  expect(zipDl.suggestedFilename()).toMatch(/\.zip$/);
+  await page.getByTestId('import-input').setInputFiles(await zipDl.path());
+  const imported = page.locator('[data-kind="imported"]');
+  await expect(imported).toHaveCount(1);
+  await expect(imported.getByTestId('model-layer')).toHaveValue('cam_target');
+  await imported.getByTestId('model-layer').selectOption('conv2');
+  await expect(imported.getByTestId('model-layer')).toHaveValue('conv2');
+  // a broken archive is refused and changes nothing
+  await page.getByTestId('import-input').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('PK not really') });
+  await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'import');
+  await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(4);
   expect(app.offOrigin).toEqual([]);
   expect(app.cspViolations).toEqual([]);
 });

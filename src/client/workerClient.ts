@@ -153,6 +153,9 @@ class WorkerClient {
   renameModel(id: string, name: string): void {
     this.send({ type: 'renameModel', id, name });
   }
+  configureModel(id: string, layerName: string, outputIndex: number): void {
+    this.send({ type: 'configureModel', id, layerName, outputIndex });
+  }
   deleteModel(id: string): void {
     this.send({ type: 'deleteModel', id });
   }

@@ -104,3 +104,23 @@ describe('CAM methods on a hand-built model', () => {
     for (const m of ['hirescam', 'xgradcam'] as CamMethod[]) norm(m).forEach((v, i) => expect(v).toBeCloseTo(g[i], 4));
   });
 });
+
+describe('classifier outputs', () => {
+  it('explains the chosen output unit of a [B, C] output', () => {
+    const input = tf.input({ shape: [H, W, K] });
+    const conv = tf.layers.conv2d({ filters: K, kernelSize: 1, useBias: false, name: 'cam_target' });
+    const dense = tf.layers.dense({ units: 3, useBias: false });
+    const out = dense.apply(tf.layers.flatten().apply(conv.apply(input))) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    conv.setWeights([tf.tensor4d([1, 0, 0, 1], [1, 1, K, K])]);
+    const cols = [W_VALUES, W_VALUES.map((v) => -v), W_VALUES.map((v, i) => v * (i % 3))];
+    const kernel = Array.from({ length: H * W * K }, (_, r) => cols.map((c) => c[r])).flat();
+    dense.setWeights([tf.tensor2d(kernel, [H * W * K, 3])]);
+    for (const unit of [0, 2]) {
+      const { q, map } = computeCam(splitModel(model, 'cam_target', unit), tf.tensor4d(A_VALUES, [1, H, W, K]), 'hirescam');
+      const expected = handCam('hirescam', A_VALUES, cols[unit]);
+      Array.from(map.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+      expect(q.dataSync()[0]).toBeCloseTo(A_VALUES.reduce((s, a, i) => s + a * cols[unit][i], 0), 5);
+    }
+  });
+});

@@ -46,7 +46,11 @@ export interface SplitModel {
   forward(x: tf.Tensor4D): { A: tf.Tensor4D; q: tf.Tensor1D; head: (A: tf.Tensor4D) => tf.Tensor1D };
 }
 
-export function splitModel(model: tf.LayersModel, layerName: string): SplitModel {
+/**
+ * @param outputIndex which unit of the model's output is the score (for a classifier's [B, C]
+ *   output: the class whose logit or probability is explained); 0 for a scalar output.
+ */
+export function splitModel(model: tf.LayersModel, layerName: string, outputIndex = 0): SplitModel {
   const index = model.layers.findIndex((l) => l.name === layerName);
   if (index < 0) {
     throw new UnknownLayerError(
@@ -58,7 +62,8 @@ export function splitModel(model: tf.LayersModel, layerName: string): SplitModel
   const outputName = model.outputLayers[0].name;
   const toScore = (values: Values) => {
     const out = values.get(outputName)![0];
-    return out.reshape([out.shape[0]]) as tf.Tensor1D;
+    const unit = out.shape.length === 2 && out.shape[1]! > 1 ? out.slice([0, outputIndex], [-1, 1]) : out;
+    return unit.reshape([out.shape[0]]) as tf.Tensor1D;
   };
   return {
     layerName,

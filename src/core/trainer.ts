@@ -15,6 +15,8 @@ export interface TrainerOptions {
   twoPass?: boolean;
   /** Which layers train (default all). 'head' cannot move GradCAM when alpha is detached. */
   trainable?: TrainableScope;
+  /** The output unit that is the score (classifiers); default 0. */
+  outputIndex?: number;
 }
 
 /** The trainable variables of the layers a scope selects, relative to the target layer. */
@@ -43,7 +45,7 @@ export class Trainer {
     readonly model: tf.LayersModel,
     private opts: TrainerOptions,
   ) {
-    this.split = splitModel(model, opts.layerName);
+    this.split = splitModel(model, opts.layerName, opts.outputIndex);
     this.optimizer =
       opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.momentum(opts.learningRate, 0.9);
     this.vars = trainableVariables(model, opts.layerName, opts.trainable);

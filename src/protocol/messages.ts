@@ -96,6 +96,9 @@ export interface ModelMeta {
   grid?: { h: number; w: number };
   /** Layers with a spatial output a CAM can target, in graph order. */
   camLayers?: string[];
+  /** Output units (1 for a quality score, C for a classifier) and the one explained and steered. */
+  outputs?: number;
+  outputIndex?: number;
   parentId: string | null;
   settings: TrainSettings | null;
   /** The steering target: the photo and the mask the model was steered toward. */
@@ -119,6 +122,8 @@ export type ToWorker =
       watch?: Record<string, Mask>;
     }
   | { type: 'renameModel'; id: string; name: string }
+  /** Which layer and output unit of a model the CAMs explain (imported models). */
+  | { type: 'configureModel'; id: string; layerName: string; outputIndex: number }
   | { type: 'deleteModel'; id: string }
   | { type: 'duplicateModel'; id: string }
   | { type: 'exportModel'; id: string }

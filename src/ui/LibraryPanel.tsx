@@ -34,6 +34,23 @@ function ModelRow({ m }: { m: ModelMeta }) {
           {q && ` · SRCC ${q.srcc.toFixed(3)}`}
         </small>
       </div>
+      {(m.kind === 'imported' || (m.outputs ?? 1) > 1) && (
+        <div className="model-config">
+          <label className="inline">
+            explain layer{' '}
+            <select value={m.layerName} disabled={running} onChange={(e) => client.configureModel(m.id, e.target.value, m.outputIndex ?? 0)} data-testid="model-layer">
+              {(m.camLayers ?? [m.layerName]).map((l) => <option key={l}>{l}</option>)}
+            </select>
+          </label>
+          {(m.outputs ?? 1) > 1 && (
+            <label className="inline">
+              output{' '}
+              <input type="number" min={0} max={(m.outputs ?? 1) - 1} value={m.outputIndex ?? 0} disabled={running}
+                onChange={(e) => client.configureModel(m.id, m.layerName, Math.max(0, Math.min((m.outputs ?? 1) - 1, e.target.valueAsNumber || 0)))} data-testid="model-output" />
+            </label>
+          )}
+        </div>
+      )}
       <div className="model-actions">
         <button className={`small ${isBase ? 'on' : ''}`} disabled={running} onClick={() => setBase(isBase ? null : m.id)} title="Steer starting from this model" data-testid="model-base">
           {isBase ? 'Base ✓' : 'Use as base'}

@@ -20,12 +20,15 @@ export interface EvaluateDeps {
 }
 
 /** Quality accuracy of a model on the test references' samples (all samples without a split). */
-async function quality(model: tf.LayersModel, samples: Sample[], testIds: Set<string> | null): Promise<QualityMetrics | null> {
+async function quality(model: tf.LayersModel, samples: Sample[], testIds: Set<string> | null, outputIndex = 0): Promise<QualityMetrics | null> {
   const chosen = samples.filter((s) => !testIds || testIds.has(s.refId));
   if (chosen.length < 3) return null;
   const preds: number[] = [];
   for (let i = 0; i < chosen.length; i += 16) {
-    const q = tf.tidy(() => (model.predict(tf.stack(chosen.slice(i, i + 16).map((s) => s.image))) as tf.Tensor).reshape([-1]));
+    const q = tf.tidy(() => {
+      const out = model.predict(tf.stack(chosen.slice(i, i + 16).map((s) => s.image))) as tf.Tensor2D;
+      return (out.shape[1]! > 1 ? out.slice([0, outputIndex], [-1, 1]) : out).reshape([-1]);
+    });
     preds.push(...(await q.data()));
     q.dispose();
   }
@@ -48,7 +51,7 @@ export async function evaluate(
   for (const modelId of msg.modelIds) {
     const meta = deps.registry.meta(modelId);
     const model = await deps.registry.model(modelId);
-    const split = splitModel(model, meta.layerName);
+    const split = splitModel(model, meta.layerName, meta.outputIndex);
     const sums = Object.fromEntries(CAM_METHODS.map((m) => [m, { energy: 0, pointing: 0, iou50: 0, meanIou: 0, auc: 0, chance: 0, images: 0 }])) as Record<CamMethod, MethodAlignment>;
     for (const imageId of msg.imageIds) {
       const bitmap = deps.images.get(imageId);
@@ -83,7 +86,7 @@ export async function evaluate(
     }
     const { samples, testIds } = await deps.samplesFor(meta.inputSize);
     const metrics: ModelMetrics = {
-      quality: await quality(model, samples, testIds),
+      quality: await quality(model, samples, testIds, meta.outputIndex),
       alignment,
       basis: `${testIds ? 'test-split' : 'all'} photos' distorted copies for quality; ${msg.imageIds.length} image(s) with their masks for alignment`,
     };

@@ -6,20 +6,23 @@ import { gridOf } from './session';
 
 /**
  * What CamSteer needs to know about a LayersModel to explain and steer it: a square RGB input,
- * a scalar score, and a target layer with a spatial output (from the metadata when it names
+ * a scalar score or class scores (unit 0 explained until the user picks another), and a target layer with a spatial output (from the metadata when it names
  * one, else the last such layer). Throws ModelImportError when the model does not fit.
  */
-export function describeModel(model: tf.LayersModel, a: StoredArtifacts): { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[] } {
+export function describeModel(
+  model: tf.LayersModel,
+  a: StoredArtifacts,
+): { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[]; outputs: number; outputIndex: number } {
   const inShape = model.inputs[0].shape;
   const outShape = model.outputs[0].shape;
   if (inShape.length !== 4 || inShape[3] !== 3 || !inShape[1] || inShape[1] !== inShape[2]) {
     throw new ModelImportError(`its input is ${JSON.stringify(inShape)}; a square RGB image input [null, S, S, 3] is needed.`);
   }
-  if (outShape.length !== 2 || outShape[1] !== 1) throw new ModelImportError(`its output is ${JSON.stringify(outShape)}; a scalar score [null, 1] is needed.`);
+  if (outShape.length !== 2 || !outShape[1]) throw new ModelImportError(`its output is ${JSON.stringify(outShape)}; a score [null, 1] or class scores [null, C] are needed.`);
   const layers = camLayerNames(model);
   const meta = a.userDefinedMetadata ?? {};
   const declared = (meta.camsteer as { layerName?: string } | undefined)?.layerName ?? (meta.targetLayer as string | undefined);
   const layerName = declared && layers.includes(declared) ? declared : layers[layers.length - 1];
   if (!layerName) throw new ModelImportError('it has no layer with a spatial [h, w, channels] output to explain.');
-  return { inputSize: inShape[1], layerName, grid: gridOf(model, layerName), camLayers: layers };
+  return { inputSize: inShape[1], layerName, grid: gridOf(model, layerName), camLayers: layers, outputs: outShape[1], outputIndex: 0 };
 }

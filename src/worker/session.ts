@@ -177,7 +177,7 @@ export class Session {
         const i = samples.findIndex((s) => s.refId === id && s.distortion === null);
         return i < 0 ? [] : [{ id, mask: m, x: samples[i].image.expandDims(0) as tf.Tensor4D }];
       });
-    const trainer = new Trainer(model, { ...settings, layerName });
+    const trainer = new Trainer(model, { ...settings, layerName, outputIndex: baseMeta.outputIndex });
     const curve: CurvePoint[] = resume ? [...resume.curve] : [];
     let saved = false;
     let lastCheckpoint = performance.now();
@@ -188,7 +188,7 @@ export class Session {
       await this.checkpoints.save({ request: { ...req, baseModelId: baseId }, step, curve: [...curve], artifacts, savedAt: Date.now() });
     };
     try {
-      const before = resume ? splitModel(await this.registry.model(baseId), layerName) : trainer.split;
+      const before = resume ? splitModel(await this.registry.model(baseId), layerName, baseMeta.outputIndex) : trainer.split;
       this.post({ type: 'heatmap', frame: await this.heatmap(before, x, grid, mask, 'before', targetImageId, 0) });
       const own = samples.flatMap((s, i) => (targets[s.refId] ? [i] : []));
       const rest = req.masks ? [] : samples.flatMap((s, i) => (!targets[s.refId] && !this.testIds?.has(s.refId) ? [i] : []));
@@ -238,7 +238,8 @@ export class Session {
   private async save(req: TrainRequest, base: ModelMeta, layerName: string, model: tf.LayersModel, curve: CurvePoint[], name: string): Promise<string> {
     const id = newModelId();
     const meta: ModelMeta = {
-      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, grid: gridOf(model, layerName), camLayers: camLayerNames(model), parentId: base.id, settings: req.settings,
+      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, grid: gridOf(model, layerName), camLayers: camLayerNames(model),
+      outputs: base.outputs, outputIndex: base.outputIndex, parentId: base.id, settings: req.settings,
       target: { imageId: req.targetImageId, mask: req.mask, area: areaFraction(req.mask) }, curve, metrics: null,
     };
     this.warn(await this.registry.add(meta, model));

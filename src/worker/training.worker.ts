@@ -14,7 +14,7 @@ import { simulateStorageUnavailable } from '../shared/kvStore';
 import { describeModel } from './modelInfo';
 import { bitmapToTensor } from './pixels';
 import type { Checkpoint } from './checkpoint';
-import { NonFiniteLossError, RunControl, Session } from './session';
+import { gridOf, NonFiniteLossError, RunControl, Session } from './session';
 import { fetchShipped, SHIPPED_MODELS, shippedMeta } from './shipped';
 
 const scope = self as unknown as {
@@ -187,6 +187,14 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'renameModel':
       await session.registry.update(msg.id, { name: msg.name.trim() || 'Untitled model' });
       return;
+    case 'configureModel': {
+      const meta = session.registry.meta(msg.id);
+      if (!(meta.camLayers ?? [meta.layerName]).includes(msg.layerName)) throw new Error(`Layer "${msg.layerName}" cannot be explained (no spatial output).`);
+      if (msg.outputIndex < 0 || msg.outputIndex >= (meta.outputs ?? 1)) throw new Error(`Output ${msg.outputIndex} does not exist (the model has ${meta.outputs ?? 1}).`);
+      const model = await session.registry.model(msg.id);
+      await session.registry.update(msg.id, { layerName: msg.layerName, outputIndex: msg.outputIndex, grid: gridOf(model, msg.layerName), metrics: null });
+      return;
+    }
     case 'deleteModel':
       return session.registry.remove(msg.id);
     case 'duplicateModel': {

@@ -135,8 +135,9 @@ describe('camsteer steer and eval', () => {
     expect(model.outputs[0].shape).toEqual([null, 1]);
     model.dispose();
     expect(json.userDefinedMetadata.camsteer.layerName).toBe('cam_target');
-    expect(json.userDefinedMetadata.camsteer.mask).toBe('corners');
-    expect(json.userDefinedMetadata.camsteer.settings.steps).toBe(3);
+    expect(json.userDefinedMetadata.camsteer.inputSize).toBe(32);
+    expect(json.userDefinedMetadata.camsteer.steering.mask).toBe('corners');
+    expect(json.userDefinedMetadata.camsteer.steering.settings.steps).toBe(3);
     const s = await runCli(['score', '--model', out('steered'), 'photos/a.png'], fx.dir);
     expect(s.code).toBe(0);
   }, 60_000);

@@ -26,28 +26,41 @@ export async function folderSamples(dir: string, inputSize: number, seed: number
   return buildFixedSet(refs, { inputSize, jpeg: jpegJsCodec, seed, onProgress });
 }
 
-/** Metadata of a fine-tuned model: what the app and the CLI read back, and how it was made. */
+/**
+ * Metadata of a fine-tuned model: the start model's `camsteer` metadata (architecture, training
+ * data settings, so `eval` rebuilds the same test split) without its measured metrics, plus
+ * what the app reads back (`layerName`, `inputSize`) and how this model was made.
+ */
 export function steeredMetadata(
   parent: LoadedModel,
   info: { kind: 'steered' | 'baseline'; name: string; mask: string | null; settings: SteerSettings; data: string; curve: CurvePoint[]; extra?: Record<string, unknown> },
 ): Record<string, unknown> {
+  const inherited = { ...((parent.metadata.camsteer as Record<string, unknown> | undefined) ?? {}) };
+  const parentMetrics = { test: inherited.test, val: inherited.val };
+  delete inherited.test;
+  delete inherited.val;
   return {
+    ...parent.metadata,
     targetLayer: parent.layerName,
     inputSize: parent.inputSize,
     camsteer: {
+      ...inherited,
       name: info.name,
       kind: info.kind,
       layerName: parent.layerName,
+      targetLayer: parent.layerName,
       inputSize: parent.inputSize,
       grid: parent.grid,
       createdAt: Date.now(),
-      madeBy: 'camsteer CLI',
-      parent: { path: parent.path, metadata: parent.metadata },
-      mask: info.mask,
-      data: info.data,
-      settings: info.settings,
-      curve: thinCurve(info.curve),
-      ...info.extra,
+      parent: { path: parent.path, ...parentMetrics },
+      steering: {
+        madeBy: 'camsteer CLI',
+        mask: info.mask,
+        data: info.data,
+        settings: info.settings,
+        curve: thinCurve(info.curve),
+        ...info.extra,
+      },
     },
   };
 }

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseArgs, shortUsage } from './args';
 import type { Command } from './command';
+import { auditCommand } from './commands/audit';
 import { camCommand } from './commands/cam';
 import { evalCommand } from './commands/eval';
 import { reproduceCommand } from './commands/reproduce';
@@ -9,7 +10,7 @@ import { steerCommand } from './commands/steer';
 import { ImageInputError } from '../core/iqa/image';
 import { CliError, errorMessage, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, UsageError, type Io } from './io';
 
-export const COMMANDS: readonly Command[] = [scoreCommand, camCommand, steerCommand, evalCommand, reproduceCommand];
+export const COMMANDS: readonly Command[] = [scoreCommand, camCommand, steerCommand, evalCommand, reproduceCommand, auditCommand];
 
 export const VERSION = '0.1.0';
 

@@ -29,6 +29,8 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     'no-cache': { type: 'boolean', default: false },
     out: { type: 'string' },
+    /** Smoke tests: train on the first N training images only. */
+    limit: { type: 'string' },
   },
 });
 
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   const splits = loadOrCreateSplits(SPLIT_SEED);
   const dataCfg: IqaDataConfig = { ...DEFAULT_DATA_CONFIG, ...recipe.data, inputSize: recipe.inputSize };
   const data = await loadData(dataCfg, !values['no-cache']);
+  if (values.limit) data.train = data.train.slice(0, Number(values.limit));
   console.log(`data: ${data.train.length} train, ${data.val.length} val, ${data.test.length} test images`);
 
   const t0 = Date.now();

@@ -100,8 +100,6 @@ async function cachedFeatureSet(frozen: tf.LayersModel, samples: readonly IqaSam
   };
 }
 
-const MNV2_HEAD = { hiddenUnits: 128 };
-
 export const MOBILENETV2: Recipe = {
   name: 'mobilenetv2',
   inputSize: MNV2_SIZE,
@@ -123,7 +121,7 @@ export const MOBILENETV2: Recipe = {
     backbone: `MobileNetV2 alpha 1.0 (Keras weights shipped in nsfwjs@4.4.0, MIT) up to ${MNV2_LAST}, input ${MNV2_SIZE}`,
     frozen: `input .. ${MNV2_CUT} (not trainable)`,
     fineTuned: `after ${MNV2_CUT} .. ${MNV2_LAST} (BatchNorm on moving statistics)`,
-    head: `GAP -> dense ${MNV2_HEAD.hiddenUnits} relu (head_hidden) -> dense 1 (score)`,
+    head: 'GAP -> dense 1 with non-negative kernel (score)',
   },
   async prepare(data) {
     const full = await loadNsfwjsMobilenetV2(MNV2_SIZE, MNV2_LAST);
@@ -132,19 +130,16 @@ export const MOBILENETV2: Recipe = {
     const frozen = tf.model({ inputs: full.inputs, outputs: full.getLayer(MNV2_CUT).output as tf.SymbolicTensor });
     const seed = this.modelSeed;
     const gap = tf.layers.globalAveragePooling2d({ name: 'gap' });
-    const hidden = tf.layers.dense({
-      units: MNV2_HEAD.hiddenUnits,
-      activation: 'relu',
-      kernelInitializer: tf.initializers.heNormal({ seed: seed * 101 + 1 }),
-      name: 'head_hidden',
-    });
+    const channels = (full.outputs[0].shape as number[])[3];
+    // non-negative linear score on GAP (as the tiny model): GradCAM weights >= 0, never blank
     const score = tf.layers.dense({
       units: 1,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 101 + 2 }),
-      biasInitializer: tf.initializers.constant({ value: 0.5 }),
+      kernelInitializer: tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / channels, seed: seed * 101 + 2 }),
+      kernelConstraint: tf.constraints.nonNeg(),
+      biasInitializer: tf.initializers.zeros(),
       name: 'score',
     });
-    const head = (x: tf.SymbolicTensor) => score.apply(hidden.apply(gap.apply(x))) as tf.SymbolicTensor;
+    const head = (x: tf.SymbolicTensor) => score.apply(gap.apply(x)) as tf.SymbolicTensor;
     const tailIn = tf.input({ shape: (frozen.outputs[0].shape as number[]).slice(1), name: 'features' });
     const tail = tf.model({ inputs: tailIn, outputs: head(applyTail(full, MNV2_CUT, MNV2_LAST, tailIn)), name: 'mnv2_tail' });
     const train = await cachedFeatureSet(frozen, data.train, 'train');
@@ -154,7 +149,7 @@ export const MOBILENETV2: Recipe = {
       train,
       val,
       finalize: async () => {
-        const joined = tf.model({ inputs: full.inputs, outputs: head(full.getLayer(MNV2_LAST).output as tf.SymbolicTensor), name: 'camsteer_mobilenetv2' });
+        const joined = tf.model({ inputs: full.inputs, outputs: head(full.outputs[0]), name: 'camsteer_mobilenetv2' });
         // a clean copy: every layer with one inbound node, trainable flags as set above
         return cloneModel(joined);
       },

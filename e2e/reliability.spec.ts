@@ -84,19 +84,28 @@ test('a worker crash mid-training is reported, the worker restarts, and saved mo
   await app.waitDone();
 });
 
-test('a lost GPU device is reported and the app carries on on another backend', async ({ page }) => {
+test('a lost GPU device mid-run is reported, the app carries on on another backend and offers to resume', async ({ page }) => {
   const app = new AppPage(page);
   await app.open('webgpu');
   await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 2, emitEvery: 2 });
   await app.newBaseline();
   await app.fineTune();
   await app.waitDone();
+  // a long run, lost after a checkpoint (every 3 s) was written
+  await app.tinySettings({ steerSteps: 3000 });
+  await app.fineTune();
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-phase', 'steering');
+  // read-backs on a software adapter are slow; give the run time to write a checkpoint
+  await page.waitForTimeout(12_000);
   await page.evaluate(() => (window as unknown as { __camsteer: { client: { simulateDeviceLoss(): void } } }).__camsteer.client.simulateDeviceLoss());
   await expect(page.getByTestId('error-banner')).toContainText('GPU device was lost');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgl', { timeout: 60_000 });
+  await expect(page.getByTestId('interrupted')).toBeVisible({ timeout: 60_000 });
   await page.getByTestId('tab-compare').click();
   await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(2);
   await page.getByTestId('tab-steer').click();
+  await page.getByTestId('discard-interrupted').click();
+  await app.tinySettings({ steerSteps: 4 });
   await app.fineTune();
   await app.waitDone();
 });

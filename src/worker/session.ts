@@ -34,6 +34,8 @@ export class RunControl {
   stopped = false;
   /** Stop without keeping the run's model (reset to baseline). */
   discard = false;
+  /** Stopped by a fault (lost GPU device): keep the checkpoint so the next worker offers Resume. */
+  keepCheckpoint = false;
   private resumeWaiters: (() => void)[] = [];
   private pausedFlag = false;
 
@@ -147,7 +149,9 @@ export class Session {
     try {
       await this.runSteering(req, control, resume);
     } finally {
-      await this.checkpoints.clear();
+      // a lost device fails the step before its `lost` promise settles: let it settle first
+      await new Promise((r) => setTimeout(r, 50));
+      if (!control.keepCheckpoint) await this.checkpoints.clear();
     }
   }
 

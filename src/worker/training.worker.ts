@@ -43,6 +43,14 @@ function reportError(e: unknown, code: ErrorCode = codeOf(e)): void {
 const session = new Session(post);
 let control: RunControl | null = null;
 
+/** The device is gone: stop, save nothing from it, and keep the checkpoint as the way back. */
+function keepRunForResume(): void {
+  if (!control) return;
+  control.keepCheckpoint = true;
+  control.discard = true;
+  control.stop();
+}
+
 async function withControl(f: (c: RunControl) => Promise<void>): Promise<void> {
   const c = new RunControl();
   control = c;
@@ -134,7 +142,7 @@ async function handle(msg: ToWorker): Promise<void> {
       console.info('[camsteer worker] backend', info.name, info.reasons.join('; '));
       post({ type: 'backend', info });
       watchDeviceLoss((reason) => {
-        control?.stop();
+        keepRunForResume();
         post({ type: 'deviceLost', backend: info.name, reason });
       });
       post({ type: 'lifecycle', stage: 'warming', message: 'Warming up (compiling kernels)' });
@@ -225,6 +233,7 @@ async function handle(msg: ToWorker): Promise<void> {
       control?.stop();
       return;
     case 'simulateDeviceLoss':
+      keepRunForResume();
       if (!destroyDevice()) throw new Error('simulateDeviceLoss: the backend has no GPU device');
       return;
     case 'simulateCrash':

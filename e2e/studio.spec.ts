@@ -94,6 +94,8 @@ test('train two models, compare them, export, reload and find them again; pause 
 
   await page.getByTestId('cell-' + (await rows.first().getAttribute('data-testid'))!.slice(6) + '-astronaut').click();
   await expect(page.getByTestId('cell-modal')).toBeVisible();
+  // the photo's pristine and 15 distorted copies: predicted score next to the label
+  await expect(page.getByTestId('score-table').locator('tbody tr')).toHaveCount(16);
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('cell-modal')).toHaveCount(0);
 

@@ -150,6 +150,12 @@ class WorkerClient {
     this.send({ type: 'audit', requestId, modelId, imageIds });
   }
 
+  /** Asks for a model's predicted scores next to the labels of a photo's distorted copies. */
+  scores(modelId: string, imageId: string): void {
+    this.store.setScoreTable(null);
+    this.send({ type: 'scores', requestId: this.nextRequest++, modelId, imageId });
+  }
+
   renameModel(id: string, name: string): void {
     this.send({ type: 'renameModel', id, name });
   }
@@ -216,6 +222,9 @@ class WorkerClient {
         return;
       case 'progress':
         s.setProgress(msg);
+        return;
+      case 'scores':
+        s.setScoreTable({ modelId: msg.modelId, imageId: msg.imageId, rows: msg.rows });
         return;
       case 'validation':
         s.addValSrcc(msg.step, msg.srcc);

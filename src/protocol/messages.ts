@@ -138,6 +138,8 @@ export type ToWorker =
   /** Stop between steps; `discard` drops the run's model instead of saving it (reset to baseline). */
   | { type: 'stop'; discard?: boolean }
   | { type: 'audit'; requestId: number; modelId: string; imageIds: string[] }
+  /** Predicted score next to the label for a photo and its distorted copies. */
+  | { type: 'scores'; requestId: number; modelId: string; imageId: string }
   | { type: 'resumeRun' }
   | { type: 'discardRun' }
   /** Test hook: throws an uncaught error inside the worker, as a crash would. */
@@ -170,10 +172,18 @@ export type FromWorker =
   | { type: 'error'; code: ErrorCode; message: string }
   | { type: 'auditProgress'; requestId: number; phase: string; fraction: number }
   | { type: 'auditReport'; requestId: number; modelId: string; imageIds: string[]; report: AuditReport }
+  | { type: 'scores'; requestId: number; modelId: string; imageId: string; rows: ScoreRow[] }
   /** An interrupted steering run that can be resumed (null: none). */
   | { type: 'checkpoint'; info: CheckpointInfo | null }
   /** The GPU device is gone; the worker cannot compute any more and must be replaced. */
   | { type: 'deviceLost'; backend: BackendName; reason: string };
+
+export interface ScoreRow {
+  distortion: string | null;
+  level: number;
+  label: number;
+  predicted: number;
+}
 
 export interface CheckpointInfo {
   name: string;

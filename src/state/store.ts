@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
 import { presetMask, type Mask } from '../core/mask';
 import type { CamMethod } from '../core/camMethods';
 import type {
-  BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
+  BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ScoreRow, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
 } from '../protocol/messages';
 import type { AuditReport } from '../core/audit/runAudit';
 import type { Colormap } from '../render/colormap';
@@ -123,6 +123,9 @@ export interface CompareSlice {
   cells: Record<string, CompareCell>;
   evalRequestId: number;
   evalProgress: { done: number; total: number } | null;
+  /** Predicted scores next to labels for one model and photo (the cell last opened). */
+  scoreTable: { modelId: string; imageId: string; rows: ScoreRow[] } | null;
+  setScoreTable(t: CompareSlice['scoreTable']): void;
   toggleCompareModel(id: string): void;
   toggleCompareImage(id: string): void;
   setCamMethod(m: CamMethod): void;
@@ -275,6 +278,8 @@ const compareSlice: Slice<CompareSlice> = (set) => ({
   cells: {},
   evalRequestId: 0,
   evalProgress: null,
+  scoreTable: null,
+  setScoreTable: (scoreTable) => set({ scoreTable }),
   toggleCompareModel: (id) => set((s) => ({ compareModelIds: toggle(s.compareModelIds, id) })),
   toggleCompareImage: (id) => set((s) => ({ compareImageIds: toggle(s.compareImageIds, id) })),
   setCamMethod: (camMethod) => set({ camMethod }),

@@ -37,6 +37,8 @@ function CellModal({ cell, url, onClose }: { cell: CompareCell; url: string; onC
     const ctx = raw.current?.getContext('2d');
     if (ctx) drawHeatmapOverlay(ctx, null, cell, { colormap, opacity: 1, outline: mask });
   }, [cell, mask, colormap]);
+  const table = useStore((s) => (s.scoreTable?.modelId === cell.modelId && s.scoreTable.imageId === cell.imageId ? s.scoreTable : null));
+  useEffect(() => client.scores(cell.modelId, cell.imageId), [cell.modelId, cell.imageId]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);
@@ -64,6 +66,19 @@ function CellModal({ cell, url, onClose }: { cell: CompareCell; url: string; onC
             <tr><th>mean IoU</th><td>{a.meanIou.toFixed(3)}</td><th>AUC</th><td>{Number.isNaN(a.auc) ? '–' : a.auc.toFixed(3)}</td></tr>
           </tbody>
         </table>
+        <h3 className="small-head">Predicted quality next to the label (MS-SSIM mapped to 0–100)</h3>
+        {table ? (
+          <table className="metrics" data-testid="score-table">
+            <thead><tr><th>copy</th><th>level</th><th>label</th><th>predicted</th></tr></thead>
+            <tbody>
+              {table.rows.map((r, i) => (
+                <tr key={i}><td>{r.distortion ?? 'pristine'}</td><td>{r.level || '–'}</td><td>{r.label.toFixed(1)}</td><td>{r.predicted.toFixed(1)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="muted">Scoring the photo's distorted copies…</p>
+        )}
       </div>
     </div>
   );

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs';
 import { AuditCancelledError } from '../core/audit/progress';
+import { SCORE_SCALE } from '../core/config';
 import { runAudit } from '../core/audit/runAudit';
 import { fromArtifacts } from '../core/artifacts';
 import { EmptyMaskError } from '../core/mask';
@@ -169,6 +170,20 @@ async function handle(msg: ToWorker): Promise<void> {
       return withControl((c) => session.run(msg, c));
     case 'audit':
       return withControl((c) => auditModel(msg, c));
+    case 'scores': {
+      const meta = session.registry.meta(msg.modelId);
+      const model = await session.registry.model(msg.modelId);
+      const samples = (await session.samples(meta.inputSize, 7)).filter((s) => s.refId === msg.imageId);
+      const q = tf.tidy(() => {
+        const out = model.predict(tf.stack(samples.map((s) => s.image))) as tf.Tensor2D;
+        return (out.shape[1]! > 1 ? out.slice([0, meta.outputIndex ?? 0], [-1, 1]) : out).reshape([-1]).mul(SCORE_SCALE);
+      });
+      const predicted = await q.data();
+      q.dispose();
+      const rows = samples.map((s, i) => ({ distortion: s.distortion, level: s.level, label: s.score, predicted: predicted[i] }));
+      post({ type: 'scores', requestId: msg.requestId, modelId: msg.modelId, imageId: msg.imageId, rows });
+      return;
+    }
     case 'resumeRun': {
       const c = await session.checkpoints.load();
       postCheckpoint(null);

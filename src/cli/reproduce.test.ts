@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReproduceReport } from './commands/reproduce';
@@ -7,25 +8,28 @@ import { MODELS_DIR } from './data';
 import { makeFixture, runCli, type Fixture } from './testFixtures';
 
 /**
- * The CI run of `camsteer reproduce --quick` (the issue's "quick setting"). On the shipped tiny
- * model it checks the loosened thresholds documented in docs/cli.md; without it (a checkout
- * before the model ships) it runs on an untrained model and checks the outputs only.
+ * The CI run of `camsteer reproduce --quick` (the issue's "quick setting") on the shipped
+ * MobileNetV2, the default start model, with the loosened thresholds docs/cli.md ("CI") explains.
+ * (The shipped tiny model's CAM layer sees 15 px patches and cannot be steered to fixed image
+ * positions at all, so it is no test of the method; docs/cli.md, "Why not tiny".) A checkout
+ * without the shipped model runs the command on an untrained fixture model and checks the outputs.
  */
-/**
- * The acceptance checks on the shipped tiny model run only with CAMSTEER_REPRO_ACCEPTANCE=1:
- * measured on 2026-11-27, the quick setting (40 steps) lifted the corners model's GradCAM energy
- * only to 0.236 against the baseline's 0.232 (the check asks 1.3x), so in CI this test checks the
- * command's outputs on the untrained fixture model instead. See the README ("Reproduce").
- */
-const SHIPPED = process.env.CAMSTEER_REPRO_ACCEPTANCE === '1' && existsSync(join(MODELS_DIR, 'tiny', 'model.json'));
+const SHIPPED = existsSync(join(MODELS_DIR, 'mobilenetv2', 'model.json'));
 
-/** Loosened for the quick setting (40 steps, no crops): see docs/cli.md, "CI". */
+/** Measured on this machine, quick setting (40 steps, batch 8, no crops), seed 7: see docs/cli.md. */
 export const QUICK_THRESHOLDS = {
-  /** Steered GradCAM energy in its own mask at least this many times the baseline's, for corners. */
-  cornersRatio: 1.3,
-  /** Largest SRCC drop of a steered model against the baseline. */
-  srccDrop: 0.1,
-  seconds: 180,
+  /** corners: steered GradCAM energy in the corners >= this x the baseline's (measured 2.6x)... */
+  cornersRatio: 1.5,
+  /** ...and at least this (measured 0.62). */
+  cornersEnergy: 0.45,
+  /** VG: steered energy >= this x the baseline's (measured 1.7x). */
+  vgRatio: 1.2,
+  /** salient: steered energy above the baseline's (measured 1.3x). */
+  salientRatio: 1,
+  /** No steered model's test SRCC more than this below the baseline's (measured at most 0.015). */
+  srccDrop: 0.05,
+  /** Seconds, in the test run (other test files share the 2 cores); 85 s measured on its own. */
+  seconds: 240,
 };
 
 let fx: Fixture;
@@ -35,12 +39,14 @@ beforeAll(async () => {
 });
 
 describe('camsteer reproduce --quick', () => {
-  it(`writes report.md, report.json, figure.png and four models${SHIPPED ? ' (shipped tiny model)' : ' (untrained test model)'}`, async () => {
+  it(`writes report.md, report.json, figure.png and four models${SHIPPED ? ' (shipped MobileNetV2; corners and VG steered, quality kept)' : ' (untrained test model)'}`, async () => {
     const outDir = join(fx.dir, 'out', 'quick');
+    const tensors = tf.memory().numTensors;
     const t0 = Date.now();
-    const r = await runCli(['reproduce', '--out', outDir, '--quick', '--model', SHIPPED ? 'tiny' : fx.modelDir], fx.dir);
+    const r = await runCli(['reproduce', '--out', outDir, '--quick', '--model', SHIPPED ? 'mobilenetv2' : fx.modelDir], fx.dir);
     const seconds = (Date.now() - t0) / 1000;
     expect(r.code, r.stderr).toBe(0);
+    expect(tf.memory().numTensors).toBe(tensors);
     expect(readdirSync(outDir).sort()).toEqual(['figure.png', 'models', 'report.json', 'report.md']);
     expect(readdirSync(join(outDir, 'models')).sort()).toEqual(['baseline', 'corners', 'salient', 'vg']);
     for (const m of ['baseline', 'corners', 'salient', 'vg']) expect(existsSync(join(outDir, 'models', m, 'weights.bin'))).toBe(true);
@@ -56,13 +62,18 @@ describe('camsteer reproduce --quick', () => {
     expect(fig.height).toBeGreaterThan(3 * 192);
     expect(r.stdout).toMatch(/^model\s+SRCC/);
     if (SHIPPED) {
+      const t = QUICK_THRESHOLDS;
       const base = report.models.baseline;
-      const corners = report.models.corners;
-      expect(corners.alignment.corners.gradcam.energy).toBeGreaterThan(QUICK_THRESHOLDS.cornersRatio * base.alignment.corners.gradcam.energy);
+      const own = (id: 'salient' | 'corners' | 'vg') => report.models[id].alignment[id].gradcam.energy;
+      const baseOn = (id: 'salient' | 'corners' | 'vg') => base.alignment[id].gradcam.energy;
+      expect(own('corners')).toBeGreaterThan(t.cornersRatio * baseOn('corners'));
+      expect(own('corners')).toBeGreaterThan(t.cornersEnergy);
+      expect(own('vg')).toBeGreaterThan(t.vgRatio * baseOn('vg'));
+      expect(own('salient')).toBeGreaterThan(t.salientRatio * baseOn('salient'));
       for (const id of ['salient', 'corners', 'vg'] as const) {
-        expect(report.models[id].quality.srcc).toBeGreaterThan(base.quality.srcc - QUICK_THRESHOLDS.srccDrop);
+        expect(report.models[id].quality.srcc).toBeGreaterThan(base.quality.srcc - t.srccDrop);
       }
-      expect(seconds).toBeLessThan(QUICK_THRESHOLDS.seconds);
+      expect(seconds).toBeLessThan(t.seconds);
     }
-  }, 300_000);
+  }, 420_000);
 });

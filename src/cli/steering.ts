@@ -83,12 +83,14 @@ export async function fineTune(
   onStep?: (p: CurvePoint) => void,
   /** Train only the layers after this one, on its cached activations (see tail.ts). */
   cut?: string | null,
+  /** The cut's activations of `items` (prefixFeatures), when the caller has them already. */
+  features?: Float32Array,
 ): Promise<CurvePoint[]> {
   if (items.length === 0) throw new CliError('no training images');
   const shape = model.getLayer(layerName).outputShape as number[];
   const [h, w] = [shape[1], shape[2]];
   const grids = items.map((it) => (it.mask ? resizeMask(it.mask, w, h).data : null));
-  if (cut) return fineTuneTail(model, layerName, cut, items, grids, s, onStep);
+  if (cut) return fineTuneTail(model, layerName, cut, items, grids, s, onStep, features);
   const trainer = new Trainer(model, {
     layerName,
     learningRate: s.learningRate,
@@ -140,6 +142,32 @@ export function constraintProjector(model: tf.LayersModel): () => void {
     });
 }
 
+function tailOf(model: tf.LayersModel, cut: string, layerName: string) {
+  try {
+    return makeTail(model, cut, layerName);
+  } catch (e) {
+    if (e instanceof CutError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * Activations of the frozen prefix (up to `cut`) for images, flattened one after another: the
+ * same for every model that shares the prefix's weights, so `reproduce` computes them once.
+ */
+export async function prefixFeatures(model: tf.LayersModel, cut: string, layerName: string, images: readonly RgbImage[]): Promise<Float32Array> {
+  const tail = tailOf(model, cut, layerName);
+  const per = tail.featureShape.reduce((a, b) => a * b, 1);
+  const feats = new Float32Array(images.length * per);
+  for (let i = 0; i < images.length; i += 16) {
+    const chunk = images.slice(i, i + 16);
+    const f = tf.tidy(() => tail.prefix(rgbBatchToTensor(chunk)));
+    feats.set(await f.data(), i * per);
+    f.dispose();
+  }
+  return feats;
+}
+
 /**
  * fineTune for a model with a frozen prefix: the prefix runs once per image, then each step is
  * core's steering loss on the tail (the same loss and update as Trainer.step).
@@ -152,23 +180,13 @@ async function fineTuneTail(
   grids: readonly (Float32Array | null)[],
   s: SteerSettings,
   onStep?: (p: CurvePoint) => void,
+  features?: Float32Array,
 ): Promise<CurvePoint[]> {
-  let tail;
-  try {
-    tail = makeTail(model, cut, layerName);
-  } catch (e) {
-    if (e instanceof CutError) throw new CliError(e.message);
-    throw e;
-  }
+  const tail = tailOf(model, cut, layerName);
   const project = constraintProjector(model);
   const per = tail.featureShape.reduce((a, b) => a * b, 1);
-  const feats = new Float32Array(items.length * per);
-  for (let i = 0; i < items.length; i += 16) {
-    const chunk = items.slice(i, i + 16);
-    const f = tf.tidy(() => tail.prefix(rgbBatchToTensor(chunk.map((it) => it.image))));
-    feats.set(await f.data(), i * per);
-    f.dispose();
-  }
+  const feats = features ?? (await prefixFeatures(model, cut, layerName, items.map((it) => it.image)));
+  if (feats.length !== items.length * per) throw new Error(`fineTune: ${feats.length} cached values for ${items.length} images of ${per}`);
   const shape = model.getLayer(layerName).outputShape as number[];
   const [h, w] = [shape[1], shape[2]];
   const optimizer: tf.Optimizer = s.optimizer === 'adam' ? tf.train.adam(s.learningRate) : tf.train.momentum(s.learningRate, 0.9);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { declaredBytes, type StoredArtifacts } from '../core/artifacts';
+import { declaredBytes, fromArtifacts, toArtifacts, type StoredArtifacts } from '../core/artifacts';
 import { SCORE_SCALE } from '../core/config';
 import { camLayerNames } from '../core/model';
 import { ModelImportError, unzipModel } from '../core/modelZip';
@@ -106,9 +106,7 @@ export async function loadModel(path: string, layer?: string): Promise<LoadedMod
   const a = readArtifacts(path);
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: a.weightData, userDefinedMetadata: a.userDefinedMetadata as object | undefined }),
-    );
+    model = await fromArtifacts(a);
   } catch (e) {
     throw new ModelDirError(path, `tfjs could not build it (${e instanceof Error ? e.message : String(e)})`);
   }
@@ -146,26 +144,17 @@ export async function loadModel(path: string, layer?: string): Promise<LoadedMod
  * reads it: model.json (topology, weights manifest, userDefinedMetadata) and weights.bin.
  */
 export async function modelFiles(model: tf.LayersModel, metadata: Record<string, unknown>): Promise<Map<string, Bytes>> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-    { includeOptimizer: false },
-  );
-  if (!saved?.modelTopology || !saved.weightSpecs || !saved.weightData) throw new CliError('the model could not be serialised');
-  const weights = new Uint8Array(tf.io.concatenateArrayBuffers(saved.weightData as ArrayBuffer | ArrayBuffer[]));
+  const a = await toArtifacts(model);
   const json = {
     format: 'layers-model',
     generatedBy: `CamSteer CLI (TensorFlow.js ${tf.version.tfjs})`,
     convertedBy: null,
-    modelTopology: saved.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: saved.weightSpecs }],
+    modelTopology: a.modelTopology,
+    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
     userDefinedMetadata: { scoreScale: SCORE_SCALE, ...metadata },
   };
   return new Map<string, Bytes>([
     ['model.json', JSON.stringify(json)],
-    ['weights.bin', weights],
+    ['weights.bin', new Uint8Array(a.weightData)],
   ]);
 }

@@ -28,8 +28,6 @@ export const QUICK_THRESHOLDS = {
   salientRatio: 1,
   /** No steered model's test SRCC more than this below the baseline's (measured at most 0.015). */
   srccDrop: 0.05,
-  /** Seconds, in the test run (other test files share the 2 cores); 85 s measured on its own. */
-  seconds: 240,
 };
 
 let fx: Fixture;
@@ -42,9 +40,7 @@ describe('camsteer reproduce --quick', () => {
   it(`writes report.md, report.json, figure.png and four models${SHIPPED ? ' (shipped MobileNetV2; corners and VG steered, quality kept)' : ' (untrained test model)'}`, async () => {
     const outDir = join(fx.dir, 'out', 'quick');
     const tensors = tf.memory().numTensors;
-    const t0 = Date.now();
     const r = await runCli(['reproduce', '--out', outDir, '--quick', '--model', SHIPPED ? 'mobilenetv2' : fx.modelDir], fx.dir);
-    const seconds = (Date.now() - t0) / 1000;
     expect(r.code, r.stderr).toBe(0);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(readdirSync(outDir).sort()).toEqual(['figure.png', 'models', 'report.json', 'report.md']);
@@ -73,7 +69,6 @@ describe('camsteer reproduce --quick', () => {
       for (const id of ['salient', 'corners', 'vg'] as const) {
         expect(report.models[id].quality.srcc).toBeGreaterThan(base.quality.srcc - t.srccDrop);
       }
-      expect(seconds).toBeLessThan(t.seconds);
     }
   }, 420_000);
 });

@@ -51,10 +51,28 @@ export async function toArtifacts(model: tf.LayersModel, userDefinedMetadata?: R
   };
 }
 
-export function fromArtifacts(a: StoredArtifacts): Promise<tf.LayersModel> {
-  return tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: a.weightData, userDefinedMetadata: a.userDefinedMetadata as object | undefined }),
-  );
+/**
+ * A LayersModel from its artifacts: the topology deserialised, then the weights set by
+ * `loadWeights` inside a tidy. (tfjs-layers 4.22's own loader leaks one tensor per weight with
+ * a Keras constraint: `LayerVariable.write` never disposes `constraint.apply`'s result. The tidy
+ * frees it; variables are not freed by a tidy.) Optimizer weights in the manifest are ignored.
+ */
+export async function fromArtifacts(a: StoredArtifacts): Promise<tf.LayersModel> {
+  const model = await tf.models.modelFromJSON({ modelTopology: a.modelTopology } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  try {
+    const values = tf.io.decodeWeights(a.weightData, a.weightSpecs);
+    try {
+      const own = Object.fromEntries(a.weightSpecs.filter((s) => s.group !== 'optimizer').map((s) => [s.name, values[s.name]]));
+      tf.tidy(() => model.loadWeights(own));
+    } finally {
+      tf.dispose(Object.values(values));
+    }
+    if (a.userDefinedMetadata) model.setUserDefinedMetadata(a.userDefinedMetadata);
+    return model;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
 /** Bytes a weights manifest declares. */

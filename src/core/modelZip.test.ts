@@ -23,6 +23,24 @@ describe('model zip export/import', () => {
     expect((loaded.predict(x) as tf.Tensor).dataSync()[0]).toBe((model.predict(x) as tf.Tensor).dataSync()[0]);
   });
 
+  it('loads a model with a Keras constraint as tfjs does, without leaking tensors', async () => {
+    const model = buildTinyModel(16, 2, { nonNegativeScore: true });
+    const a = await toArtifacts(model, { camsteer: { name: 'c' } });
+    // tfjs's own loader (which leaks a tensor per constrained weight) is the reference
+    const reference = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: a.modelTopology, weightSpecs: a.weightSpecs, weightData: a.weightData }));
+    const before = tf.memory().numTensors;
+    const loaded = await fromArtifacts(a);
+    expect(tf.memory().numTensors - before).toBe(loaded.weights.length);
+    expect(loaded.getUserDefinedMetadata()).toEqual({ camsteer: { name: 'c' } });
+    expect(loaded.getLayer('score').getConfig().kernelConstraint).toBeTruthy();
+    const w = reference.getWeights();
+    loaded.getWeights().forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(w[i].dataSync())));
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    reference.dispose();
+  });
+
   const modelJson = async () => {
     const a = await toArtifacts(buildTinyModel(16, 1));
     return { a, json: { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] } };

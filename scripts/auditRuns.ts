@@ -1,0 +1,127 @@
+/**
+ * npm run audit-runs -- --runs DIR,DIR,DIR [--photos id,id,...] [--out DIR]
+ *
+ * Issue 9's acceptance: audits the four models of several `camsteer reproduce` runs (one per
+ * seed: `DIR/models/{baseline,salient,corners,vg}`) on the same photos with the same audit
+ * settings, then asks, per steered model, CAM method and audit signal, whether the steered
+ * model's values lie apart from the baseline's by more than the spread over the seeds
+ * (src/core/audit/separation.ts). Default photos: the validation and test splits (never trained
+ * on). Writes DIR/audit-runs.json and DIR/audit-runs.md (default DIR: the first run's folder).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { runAudit } from '../src/core/audit/runAudit';
+import { auditSeparation, type SignalSeparation } from '../src/core/audit/separation';
+import type { AuditSummary } from '../src/core/audit/verdict';
+import { CAM_METHOD_LABELS } from '../src/core/camMethods';
+import { startBackend } from '../src/cli/backend';
+import { loadReferences, loadSplits } from '../src/cli/data';
+import { inputTensor, prepareInput } from '../src/cli/images';
+import { processIo } from '../src/cli/io';
+import { loadModel } from '../src/cli/modelDir';
+import { formatDuration, ProgressBar } from '../src/cli/progress';
+
+const MODELS = ['baseline', 'salient', 'corners', 'vg'] as const;
+type ModelId = (typeof MODELS)[number];
+const STEERED = MODELS.filter((m) => m !== 'baseline');
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    photos: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+interface RunAudit {
+  run: string;
+  seed: number | null;
+  summaries: Record<ModelId, AuditSummary>;
+  seconds: Record<ModelId, number>;
+}
+
+const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
+
+function markdown(command: string, photos: string[], audits: RunAudit[], separations: Record<string, SignalSeparation[]>): string {
+  const L: string[] = ['# Audit of the reproduction over seeds', '', '```sh', command, '```', ''];
+  L.push(
+    `Runs: ${audits.map((a) => `\`${a.run}\` (seed ${a.seed ?? '?'})`).join(', ')}. Photos audited: ${photos.join(', ')} (default audit settings, docs/audit.md).`,
+    '',
+    'Separated = the steered values over the seeds all lie on one side of the baseline\'s, and |margin| (difference of the means) exceeds the spread (the larger of the two models\' max - min over the seeds).',
+    '',
+    '## Best-separating signal per steered model',
+    '',
+    '| steered | CAM method | signal | baseline (per seed) | steered (per seed) | margin | spread | margin / spread | separated |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const id of STEERED) {
+    const s = separations[id][0];
+    if (!s) continue;
+    L.push(`| ${id} | ${CAM_METHOD_LABELS[s.method]} | ${s.signal} | ${s.baseline.map(f3).join(', ')} | ${s.steered.map(f3).join(', ')} | ${f3(s.margin)} | ${f3(s.spread)} | ${s.ratio === Infinity ? '∞' : s.ratio.toFixed(1)} | ${s.separated ? 'yes' : 'no'} |`);
+  }
+  L.push('', '## GradCAM, every signal', '', '| steered | signal | baseline (per seed) | steered (per seed) | margin | spread | separated |', '|---|---|---|---|---|---|---|');
+  for (const id of STEERED) {
+    for (const s of separations[id].filter((x) => x.method === 'gradcam')) {
+      L.push(`| ${id} | ${s.signal} | ${s.baseline.map(f3).join(', ')} | ${s.steered.map(f3).join(', ')} | ${f3(s.margin)} | ${f3(s.spread)} | ${s.separated ? 'yes' : 'no'} |`);
+    }
+  }
+  L.push('', '## Signals separated, per steered model (all CAM methods)', '');
+  for (const id of STEERED) {
+    const sep = separations[id].filter((s) => s.separated);
+    L.push(`- **${id}**: ${sep.length ? sep.map((s) => `${CAM_METHOD_LABELS[s.method]} ${s.signal} (${f3(s.margin)} vs spread ${f3(s.spread)})`).join('; ') : 'none'}`);
+  }
+  const secs = audits.flatMap((a) => MODELS.map((m) => a.seconds[m]));
+  L.push('', `Audit time per model: ${formatDuration(Math.min(...secs))}–${formatDuration(Math.max(...secs))} (${photos.length} photos).`, '');
+  return L.join('\n');
+}
+
+async function main(): Promise<void> {
+  const runs = (values.runs ?? '').split(',').filter(Boolean).map((r) => resolve(r));
+  if (runs.length < 2) throw new Error('--runs needs at least two reproduce output folders (one per seed), comma-separated');
+  for (const r of runs) for (const m of MODELS) if (!existsSync(join(r, 'models', m, 'model.json'))) throw new Error(`${r}: no models/${m}/model.json (not a camsteer reproduce output?)`);
+  const splits = loadSplits();
+  const photos = values.photos ? values.photos.split(',') : [...splits.val, ...splits.test];
+  const refs = loadReferences(photos);
+  const io = processIo();
+  const backend = await startBackend();
+  console.error(`backend ${backend}; ${runs.length} runs x ${MODELS.length} models on ${photos.length} photos`);
+  const audits: RunAudit[] = [];
+  for (const run of runs) {
+    const report = join(run, 'report.json');
+    const seed = existsSync(report) ? ((JSON.parse(readFileSync(report, 'utf8')) as { seed?: number }).seed ?? null) : null;
+    const a: RunAudit = { run, seed, summaries: {} as RunAudit['summaries'], seconds: {} as RunAudit['seconds'] };
+    for (const m of MODELS) {
+      const loaded = await loadModel(join(run, 'models', m));
+      const images = refs.map((r) => inputTensor(prepareInput(r.image, loaded.inputSize, 'squash')));
+      const bar = new ProgressBar(io, `${basename(run)}/${m}`, 100);
+      try {
+        const t0 = Date.now();
+        const rep = await runAudit(loaded.model, loaded.layerName, images, {}, (p) => bar.update(Math.round(p.fraction * 100)));
+        a.summaries[m] = rep.summary;
+        a.seconds[m] = (Date.now() - t0) / 1000;
+      } finally {
+        bar.close();
+        tf.dispose(images);
+        loaded.model.dispose();
+      }
+    }
+    audits.push(a);
+  }
+  const separations = Object.fromEntries(
+    STEERED.map((id) => [id, auditSeparation(audits.map((a) => a.summaries.baseline), audits.map((a) => a.summaries[id]))]),
+  ) as Record<string, SignalSeparation[]>;
+  const command = `npm run audit-runs -- ${process.argv.slice(2).join(' ')}`;
+  const outDir = resolve(values.out ?? runs[0]);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'audit-runs.json'), JSON.stringify({ command, photos, audits, separations }, null, 2) + '\n');
+  const md = markdown(command, photos, audits, separations);
+  writeFileSync(join(outDir, 'audit-runs.md'), md);
+  console.log(md);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});

@@ -7,12 +7,14 @@
  * model's values lie apart from the baseline's by more than the spread over the seeds
  * (src/core/audit/separation.ts). Default photos: the validation and test splits (never trained
  * on). Writes DIR/audit-runs.json and DIR/audit-runs.md (default DIR: the first run's folder).
+ * Each run's audits are kept in RUN/audit-summary.json and reused for the same photos, so runs
+ * can be audited in parallel processes first (one --runs folder each), then compared.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { runAudit } from '../src/core/audit/runAudit';
+import { runAudit, type AuditReport } from '../src/core/audit/runAudit';
 import { auditSeparation, type SignalSeparation } from '../src/core/audit/separation';
 import type { AuditSummary } from '../src/core/audit/verdict';
 import { CAM_METHOD_LABELS } from '../src/core/camMethods';
@@ -38,8 +40,10 @@ const { values } = parseArgs({
 interface RunAudit {
   run: string;
   seed: number | null;
+  photos: string[];
   summaries: Record<ModelId, AuditSummary>;
   seconds: Record<ModelId, number>;
+  timingsMs: Record<ModelId, AuditReport['timingsMs']>;
 }
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '–');
@@ -77,9 +81,11 @@ function markdown(command: string, photos: string[], audits: RunAudit[], separat
   return L.join('\n');
 }
 
+const auditCachePath = (run: string) => join(run, 'audit-summary.json');
+
 async function main(): Promise<void> {
   const runs = (values.runs ?? '').split(',').filter(Boolean).map((r) => resolve(r));
-  if (runs.length < 2) throw new Error('--runs needs at least two reproduce output folders (one per seed), comma-separated');
+  if (runs.length < 1) throw new Error('--runs needs reproduce output folders (one per seed, at least two to compare), comma-separated');
   for (const r of runs) for (const m of MODELS) if (!existsSync(join(r, 'models', m, 'model.json'))) throw new Error(`${r}: no models/${m}/model.json (not a camsteer reproduce output?)`);
   const splits = loadSplits();
   const photos = values.photos ? values.photos.split(',') : [...splits.val, ...splits.test];
@@ -89,9 +95,18 @@ async function main(): Promise<void> {
   console.error(`backend ${backend}; ${runs.length} runs x ${MODELS.length} models on ${photos.length} photos`);
   const audits: RunAudit[] = [];
   for (const run of runs) {
+    const cache = auditCachePath(run);
+    if (existsSync(cache)) {
+      const c = JSON.parse(readFileSync(cache, 'utf8')) as RunAudit;
+      if (JSON.stringify(c.photos) === JSON.stringify(photos)) {
+        console.error(`${run}: audits from ${cache}`);
+        audits.push(c);
+        continue;
+      }
+    }
     const report = join(run, 'report.json');
     const seed = existsSync(report) ? ((JSON.parse(readFileSync(report, 'utf8')) as { seed?: number }).seed ?? null) : null;
-    const a: RunAudit = { run, seed, summaries: {} as RunAudit['summaries'], seconds: {} as RunAudit['seconds'] };
+    const a: RunAudit = { run, seed, photos, summaries: {} as RunAudit['summaries'], seconds: {} as RunAudit['seconds'], timingsMs: {} as RunAudit['timingsMs'] };
     for (const m of MODELS) {
       const loaded = await loadModel(join(run, 'models', m));
       const images = refs.map((r) => inputTensor(prepareInput(r.image, loaded.inputSize, 'squash')));
@@ -101,13 +116,19 @@ async function main(): Promise<void> {
         const rep = await runAudit(loaded.model, loaded.layerName, images, {}, (p) => bar.update(Math.round(p.fraction * 100)));
         a.summaries[m] = rep.summary;
         a.seconds[m] = (Date.now() - t0) / 1000;
+        a.timingsMs[m] = rep.timingsMs;
       } finally {
         bar.close();
         tf.dispose(images);
         loaded.model.dispose();
       }
     }
+    writeFileSync(cache, JSON.stringify(a, null, 2) + '\n');
     audits.push(a);
+  }
+  if (audits.length < 2) {
+    console.error(`audited ${runs[0]} (${auditCachePath(runs[0])}); pass two or more runs to compare them`);
+    return;
   }
   const separations = Object.fromEntries(
     STEERED.map((id) => [id, auditSeparation(audits.map((a) => a.summaries.baseline), audits.map((a) => a.summaries[id]))]),

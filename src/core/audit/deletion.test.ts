@@ -70,6 +70,21 @@ describe('deletion and insertion on a model that only sees the top-left quadrant
     expect(sizes).toEqual([32, 26]);
   });
 
+  it('scores rankings that order the regions alike once (a scaled map, equal ties)', async () => {
+    const base = modelScorer(model);
+    let scored = 0;
+    const counting: Scorer = (t) => {
+      scored += t.shape[0];
+      return base(t);
+    };
+    const truth = quadrantMap(8, 8, 'top-left'); // flat inside and outside the quadrant: ties
+    const scaled = truth.map((v) => 3 * v);
+    const r = await deletionInsertion(counting, x, xb, { truth, scaled, wrong: quadrantMap(8, 8, 'bottom-right') }, GRID, OPTS);
+    expect(scored).toBe(2 + (2 + OPTS.randomOrders) * imagesPerRanking(64, OPTS.steps));
+    expect(r.curves.scaled).toEqual(r.curves.truth);
+    expect(r.curves.wrong).not.toEqual(r.curves.truth);
+  });
+
   it('is deterministic for a seed and frees every tensor', async () => {
     const before = tf.memory().numTensors;
     const flat = new Float32Array(64); // all ties: the order is the seeded tie-break

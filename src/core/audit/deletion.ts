@@ -59,13 +59,25 @@ export function imagesPerRanking(regions: number, steps: number): number {
   return 2 * (stepCounts(regions, steps).length - 2);
 }
 
+/** Rank of each value among the distinct values (equal values, equal ranks): equal for two maps iff they order the cells alike. */
+function denseRanks(values: ArrayLike<number>): Int32Array {
+  const idx = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[b] - values[a]);
+  const out = new Int32Array(values.length);
+  let rank = 0;
+  idx.forEach((cell, i) => {
+    if (i > 0 && values[cell] !== values[idx[i - 1]]) rank++;
+    out[cell] = rank;
+  });
+  return out;
+}
+
 function pair(fractions: number[], deletion: number[], insertion: number[]): CurvePair {
   return { deletion, insertion, deletionAuc: trapezoidAuc(fractions, deletion), insertionAuc: trapezoidAuc(fractions, insertion) };
 }
 
 /**
  * Deletion and insertion curves for each named ranking and for random orders, on one image.
- * Scores 2 + (rankings + randomOrders) * 2 (T - 1) images in batches of `batchSize`.
+ * Scores 2 + (distinct rankings + randomOrders) * 2 (T - 1) images in batches of `batchSize`.
  * @param image [1, H, W, 3] in [0, 1]
  * @param blurred [1, H, W, 3] the fully blurred image
  * @param rankings importance per region [rows * cols] (higher = removed first); equal values are
@@ -89,12 +101,24 @@ export async function deletionInsertion(
   const fractions = counts.map((k) => k / N);
 
   const names = Object.keys(rankings);
+  // Rankings that order the regions alike, ties included (GradCAM, HiResCAM, XGradCAM and
+  // LayerCAM under a GAP head: the same map up to scale), share one order and one scored curve.
   const tieRand = mulberry32(opts.seed ^ 0x5bd1e995);
-  const orders: Int32Array[] = names.map((name) => {
+  const orders: Int32Array[] = [];
+  const seen = new Map<string, number>();
+  const orderOf = names.map((name) => {
     const r = rankings[name];
     if (r.length !== N) throw new RangeError(`deletionInsertion: ranking "${name}" has ${r.length} values, the grid ${N}`);
-    return rankCells(r, tieRand);
+    const key = denseRanks(r).join(',');
+    let u = seen.get(key);
+    if (u === undefined) {
+      u = orders.length;
+      seen.set(key, u);
+      orders.push(rankCells(r, tieRand));
+    }
+    return u;
   });
+  const unique = orders.length;
   const orderRand = mulberry32(opts.seed);
   for (let i = 0; i < opts.randomOrders; i++) orders.push(Int32Array.from(shuffledIndices(N, orderRand)));
   // position of each region in each order
@@ -107,6 +131,7 @@ export async function deletionInsertion(
   const inner = Math.max(0, T - 1);
   const perOrder = 2 * inner;
   const total = 2 + orders.length * perOrder;
+  tracker?.plan(-(names.length - unique) * perOrder);
   const make = (start: number, n: number) => {
     const weights = new Float32Array(n * H * W);
     for (let j = 0; j < n; j++) {
@@ -146,11 +171,11 @@ export async function deletionInsertion(
     return denom === 0 ? { del: del.map(() => NaN), ins: ins.map(() => NaN) } : { del, ins };
   };
   const curves: Record<string, CurvePair> = {};
-  names.forEach((name, o) => {
-    const { del, ins } = curveOf(o);
+  names.forEach((name, i) => {
+    const { del, ins } = curveOf(orderOf[i]);
     curves[name] = pair(fractions, del, ins);
   });
-  const randomCurves = Array.from({ length: opts.randomOrders }, (_, i) => curveOf(names.length + i));
+  const randomCurves = Array.from({ length: opts.randomOrders }, (_, i) => curveOf(unique + i));
   const random = pair(
     fractions,
     meanCurve(randomCurves.map((c) => c.del)),

@@ -50,7 +50,7 @@ export class AuditTracker {
     this.report();
   }
 
-  /** Adds planned work (when a later phase learns its size). */
+  /** Adds planned work (when a later phase learns its size; negative: work found unnecessary). */
   plan(extra: number): void {
     this.total += extra;
   }

@@ -134,6 +134,7 @@ export const MOBILENETV2: Recipe = {
     // non-negative linear score on GAP (as the tiny model): GradCAM weights >= 0, never blank
     const score = tf.layers.dense({
       units: 1,
+      // minval 0 is read as -0.05 by tfjs (see buildTinyModel); kept so the shipped weights reproduce
       kernelInitializer: tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / channels, seed: seed * 101 + 2 }),
       kernelConstraint: tf.constraints.nonNeg(),
       biasInitializer: tf.initializers.zeros(),

@@ -52,7 +52,9 @@ export function buildTinyModel(inputSize: number, seed: number, opts: TinyModelO
     .dense({
       units: 1,
       kernelInitializer: opts.nonNegativeScore
-        ? tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / (headUnits || w3), seed: seed * 101 + 4 })
+        ? // tfjs reads minval 0 as its default -0.05 (falsy): most weights start negative and the
+          // first projection zeroes them. Kept so the shipped tiny model reproduces from its recipe.
+          tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / (headUnits || w3), seed: seed * 101 + 4 })
         : tf.initializers.glorotUniform({ seed: seed * 101 + 4 }),
       kernelConstraint: opts.nonNegativeScore ? tf.constraints.nonNeg() : undefined,
       // Non-negative score: start below every label so the first steps push the weights up.

@@ -1,4 +1,4 @@
-import { SETTING_LIMITS, type TrainSettings } from '../core/config';
+import { MAX_WATCHED, SETTING_LIMITS, type TrainSettings } from '../core/config';
 import { areaFraction, assertSteerable } from '../core/mask';
 import type { Mask } from '../core/mask';
 import type { BackendChoice, BackendInfo, FromWorker, ImagePayload, ModelMeta, ModelMetrics, ToWorker } from '../protocol/messages';
@@ -94,7 +94,7 @@ class WorkerClient {
     const photo = s.photos.find((p) => p.id === s.selectedId);
     const name = `Steered · ${photo?.name ?? s.selectedId} · mask ${(areaFraction(mask) * 100).toFixed(0)}%`;
     const watch = Object.fromEntries(
-      s.compareImageIds.filter((id) => id !== s.selectedId && s.photos.some((p) => p.id === id)).slice(0, 3).map((id) => [id, maskOf(s, id)]),
+      s.compareImageIds.filter((id) => id !== s.selectedId && s.photos.some((p) => p.id === id)).slice(0, MAX_WATCHED).map((id) => [id, maskOf(s, id)]),
     );
     s.startRun();
     this.send({ type: 'train', settings, baseModelId: s.baseModelId, targetImageId: s.selectedId, mask, name, watch });

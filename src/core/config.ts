@@ -12,6 +12,9 @@ export const MASK_SIZE = 128;
 /** Small constant in normalisations and CAM weight formulas. */
 export const EPS = 1e-7;
 
+/** Photos besides the target whose heatmaps stream live while steering (the target's makes 4). */
+export const MAX_WATCHED = 3;
+
 export type CamLossType = 'mse' | 'outside' | 'bce';
 /** Which weights steering updates: every layer, the target layer and after, or only after it. */
 export type TrainableScope = 'all' | 'last' | 'head';

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { MAX_WATCHED } from '../core/config';
 import { areaFraction } from '../core/mask';
 import type { HeatmapFrame } from '../protocol/messages';
 import { COLORMAPS, type Colormap } from '../render/colormap';
@@ -63,7 +64,7 @@ export function CompareView() {
       </div>
       <WatchStrip colormap={colormap} opacity={opacity} />
       <p className="muted">
-        Photos ticked in the compare grid (up to 3) are watched live while steering. Dashed outline: the target mask. Chance level (mask area): <b data-testid="chance">{(areaFraction(mask) * 100).toFixed(1)}%</b>. Energy in
+        Photos ticked in the compare grid (up to {MAX_WATCHED}) are watched live while steering. Dashed outline: the target mask. Chance level (mask area): <b data-testid="chance">{(areaFraction(mask) * 100).toFixed(1)}%</b>. Energy in
         mask = share of the heatmap (ReLU, upsampled, min-max normalised) inside the mask.
       </p>
     </div>

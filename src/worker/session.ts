@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { heatmapAtMaskSize, energyInMask } from '../core/alignment';
 import { batchSampler, disposeBatch, makeBatch } from '../core/batch';
 import { computeCam } from '../core/cam';
-import { SCORE_SCALE, TARGET_LAYER, type TrainSettings } from '../core/config';
+import { MAX_WATCHED, SCORE_SCALE, TARGET_LAYER, type TrainSettings } from '../core/config';
 import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset';
 import { areaFraction, assertSteerable, resizeMask, type Mask } from '../core/mask';
 import { buildTinyModel, camLayerNames } from '../core/model';
@@ -176,7 +176,7 @@ export class Session {
     const x = samples[target].image.expandDims(0) as tf.Tensor4D;
     const watched = Object.entries(req.watch ?? {})
       .filter(([id]) => id !== targetImageId)
-      .slice(0, 3)
+      .slice(0, MAX_WATCHED)
       .flatMap(([id, m]) => {
         const i = samples.findIndex((s) => s.refId === id && s.distortion === null);
         return i < 0 ? [] : [{ id, mask: m, x: samples[i].image.expandDims(0) as tf.Tensor4D }];

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
         resize: `distorted and labelled at ${dataCfg.labelSize}x${dataCfg.labelSize}, then resized (antialiased bilinear) to ${recipe.inputSize}x${recipe.inputSize}`,
       },
       architecture: recipe.architecture,
+      ...(recipe.fineTuneLearningRate ? { fineTune: { learningRate: recipe.fineTuneLearningRate } } : {}),
       training: {
         script: `npm run pretrain -- --model ${recipe.name}`,
         data: 'public/photos (references), split in public/data/splits.json, distortions noise / blur / jpeg of src/core/distort.ts (jpeg-js codec); see docs/data.md',

@@ -1,6 +1,6 @@
 import type { Mask } from '../core/mask';
 import { buildPreset, DEFAULT_FONT_SIZE, DEFAULT_TEXT } from '../core/maskPresets';
-import type { ModelMetrics } from '../protocol/messages';
+import type { ModelMeta, ModelMetrics } from '../protocol/messages';
 import { useStore, type ReproKind } from '../state/store';
 import { loadSaliency } from '../ui/mask/saliencyLoader';
 import { client } from './workerClient';
@@ -8,6 +8,9 @@ import { client } from './workerClient';
 /** The documented settings of the one-click reproduction (README, "Reproduce the experiment"). */
 export const REPRO_SETTINGS = { steerSteps: 150, lambda: 2, learningRate: 2e-3, batchSize: 8, emitEvery: 10 } as const;
 export const REPRO_KINDS: ReproKind[] = ['baseline', 'salient', 'corners', 'VG'];
+
+/** The reproduction's learning rate: the base model's recommended one (shipped MobileNetV2: 3e-4), else REPRO_SETTINGS'. */
+export const reproLearningRate = (base: Pick<ModelMeta, 'learningRate'> | undefined): number => base?.learningRate ?? REPRO_SETTINGS.learningRate;
 
 interface Splits {
   train: string[];
@@ -82,7 +85,12 @@ export async function reproduce(): Promise<void> {
       useStore.getState().setRepro({ current: kind, index });
       const masks = await reproMasks(kind === 'baseline' ? 'corners' : kind, train);
       const done = await client.trainWith({
-        settings: { ...useStore.getState().settings, ...REPRO_SETTINGS, lambda: kind === 'baseline' ? 0 : REPRO_SETTINGS.lambda },
+        settings: {
+          ...useStore.getState().settings,
+          ...REPRO_SETTINGS,
+          learningRate: reproLearningRate(useStore.getState().models.find((m) => m.id === baseModelId)),
+          lambda: kind === 'baseline' ? 0 : REPRO_SETTINGS.lambda,
+        },
         baseModelId,
         targetImageId: train[0],
         mask: masks[train[0]],

@@ -99,6 +99,8 @@ export interface ModelMeta {
   /** Output units (1 for a quality score, C for a classifier) and the one explained and steered. */
   outputs?: number;
   outputIndex?: number;
+  /** Learning rate to steer this model at (camsteer.fineTune.learningRate in its metadata); chosen as base, it sets the setting. */
+  learningRate?: number;
   parentId: string | null;
   settings: TrainSettings | null;
   /** The steering target: the photo and the mask the model was steered toward. */

@@ -62,6 +62,24 @@ export function maskOf(s: Pick<AppState, 'maskScope' | 'sharedMask' | 'imageMask
 /** The mask of the selected image (selector). */
 export const currentMask = (s: AppState): Mask => maskOf(s, s.selectedId);
 
+/**
+ * The learning rate after the base changes from `from` to `to`: the new base's recommended rate
+ * (shipped MobileNetV2: 3e-4; the default 2e-3 wrecks its quality), else the default when the
+ * current rate is the old base's recommendation, untouched; else the user's own rate.
+ */
+export function learningRateForBase(current: number, from: Pick<ModelMeta, 'learningRate'> | undefined, to: Pick<ModelMeta, 'learningRate'> | undefined): number {
+  if (to?.learningRate) return to.learningRate;
+  if (from?.learningRate && current === from.learningRate) return DEFAULT_SETTINGS.learningRate;
+  return current;
+}
+
+type BaseState = Pick<AppState, 'models' | 'baseModelId' | 'settings'>;
+const withBase = (s: BaseState, baseModelId: string | null) => {
+  const find = (id: string | null) => s.models.find((m) => m.id === id);
+  const learningRate = learningRateForBase(s.settings.learningRate, find(s.baseModelId), find(baseModelId));
+  return { baseModelId, ...(learningRate !== s.settings.learningRate ? { settings: { ...s.settings, learningRate } } : {}) };
+};
+
 export interface SettingsSlice {
   settings: TrainSettings;
   updateSettings(patch: Partial<TrainSettings>): void;
@@ -256,7 +274,7 @@ const librarySlice: Slice<LibrarySlice> = (set) => ({
   storage: null,
   baseModelId: null,
   baseChosen: false,
-  chooseBase: (baseModelId) => set({ baseModelId, baseChosen: true }),
+  chooseBase: (baseModelId) => set((s) => ({ ...withBase(s, baseModelId), baseChosen: true })),
   setModels: (models) =>
     set((s) => ({
       models,
@@ -264,7 +282,7 @@ const librarySlice: Slice<LibrarySlice> = (set) => ({
       compareModelIds: s.compareModelIds.filter((id) => models.some((m) => m.id === id)),
     })),
   setStorage: (storage) => set({ storage }),
-  setBaseModelId: (baseModelId) => set({ baseModelId }),
+  setBaseModelId: (baseModelId) => set((s) => withBase(s, baseModelId)),
 });
 
 const toggle = (list: string[], id: string) => (list.includes(id) ? list.filter((x) => x !== id) : [...list, id]);

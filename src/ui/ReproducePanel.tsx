@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { cancelReproduction, REPRO_KINDS, REPRO_SETTINGS, reproduce, reproTable, type ReproRow } from '../client/reproduce';
+import { cancelReproduction, REPRO_KINDS, REPRO_SETTINGS, reproduce, reproLearningRate, reproTable, type ReproRow } from '../client/reproduce';
 import { CAM_METHODS, CAM_METHOD_LABELS } from '../core/camMethods';
 import { useStore } from '../state/store';
 
@@ -15,6 +15,7 @@ export function ReproducePanel() {
   const total = useStore((s) => s.total);
   const phase = useStore((s) => s.phase);
   const stepsPerSec = useStore((s) => s.stepsPerSec);
+  const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
   const [rows, setRows] = useState<ReproRow[] | null>(null);
   const [busy, setBusy] = useState(false);
   const complete = !!repro && !repro.running && repro.models.length === REPRO_KINDS.length;
@@ -46,7 +47,7 @@ export function ReproducePanel() {
       <p className="muted">
         Four models from the current base, on the training photos: a baseline fine-tuned without the GradCAM loss, and models steered
         toward salient regions, the corners and the letters "VG" ({REPRO_SETTINGS.steerSteps} steps each, lambda {REPRO_SETTINGS.lambda}, learning rate{' '}
-        {REPRO_SETTINGS.learningRate}, batch {REPRO_SETTINGS.batchSize}). Then each is measured on the test photos against its own masks.
+        {reproLearningRate(base)}, batch {REPRO_SETTINGS.batchSize}). Then each is measured on the test photos against its own masks.
       </p>
       {repro?.running && (
         <p data-testid="reproduce-status" data-index={repro.index}>

@@ -5,7 +5,7 @@ type NumKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K 
 
 const FIELDS: { key: NumKey; label: string; help: string; step: number }[] = [
   { key: 'lambda', label: 'lambda', help: 'Weight of the heatmap loss against the quality loss.', step: 0.1 },
-  { key: 'learningRate', label: 'Learning rate', help: 'Step size of the optimiser. Too large diverges.', step: 0.0005 },
+  { key: 'learningRate', label: 'Learning rate', help: 'Step size of the optimiser. Too large diverges. Choosing a base that names its own rate (the shipped MobileNetV2: 3e-4) sets it.', step: 0.0005 },
   { key: 'steerSteps', label: 'Steering steps', help: 'Optimisation steps toward the mask.', step: 10 },
   { key: 'baselineSteps', label: 'Baseline steps', help: 'Quality-only training before steering (cached between runs).', step: 10 },
   { key: 'batchSize', label: 'Batch size', help: 'Images per step: half from the chosen photo, half from the others.', step: 1 },

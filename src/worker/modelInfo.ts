@@ -12,7 +12,7 @@ import { gridOf } from './session';
 export function describeModel(
   model: tf.LayersModel,
   a: StoredArtifacts,
-): { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[]; outputs: number; outputIndex: number } {
+): { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[]; outputs: number; outputIndex: number; learningRate?: number } {
   const inShape = model.inputs[0].shape;
   const outShape = model.outputs[0].shape;
   if (inShape.length !== 4 || inShape[3] !== 3 || !inShape[1] || inShape[1] !== inShape[2]) {
@@ -24,5 +24,7 @@ export function describeModel(
   const declared = (meta.camsteer as { layerName?: string } | undefined)?.layerName ?? (meta.targetLayer as string | undefined);
   const layerName = declared && layers.includes(declared) ? declared : layers[layers.length - 1];
   if (!layerName) throw new ModelImportError('it has no layer with a spatial [h, w, channels] output to explain.');
-  return { inputSize: inShape[1], layerName, grid: gridOf(model, layerName), camLayers: layers, outputs: outShape[1], outputIndex: 0 };
+  const lr = (meta.camsteer as { fineTune?: { learningRate?: unknown } } | undefined)?.fineTune?.learningRate;
+  const learningRate = typeof lr === 'number' && lr > 0 && lr < 1 ? lr : undefined;
+  return { inputSize: inShape[1], layerName, grid: gridOf(model, layerName), camLayers: layers, outputs: outShape[1], outputIndex: 0, ...(learningRate ? { learningRate } : {}) };
 }

@@ -84,7 +84,8 @@ export class ModelRegistry {
 
   /** Adds a model (the registry takes ownership). Returns a storage warning or null. */
   async add(meta: ModelMeta, model: tf.LayersModel): Promise<string | null> {
-    const artifacts = await toArtifacts(model, { camsteer: { name: meta.name, inputSize: meta.inputSize, layerName: meta.layerName, kind: meta.kind } });
+    const fineTune = meta.learningRate ? { fineTune: { learningRate: meta.learningRate } } : {};
+    const artifacts = await toArtifacts(model, { camsteer: { name: meta.name, inputSize: meta.inputSize, layerName: meta.layerName, kind: meta.kind, ...fineTune } });
     return this.addArtifacts(meta, artifacts, model);
   }
 

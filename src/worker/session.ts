@@ -243,7 +243,7 @@ export class Session {
     const id = newModelId();
     const meta: ModelMeta = {
       id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, grid: gridOf(model, layerName), camLayers: camLayerNames(model),
-      outputs: base.outputs, outputIndex: base.outputIndex, parentId: base.id, settings: req.settings,
+      outputs: base.outputs, outputIndex: base.outputIndex, learningRate: base.learningRate, parentId: base.id, settings: req.settings,
       target: { imageId: req.targetImageId, mask: req.mask, area: areaFraction(req.mask) }, curve, metrics: null,
     };
     this.warn(await this.registry.add(meta, model));

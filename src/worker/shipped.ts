@@ -24,7 +24,7 @@ export async function fetchShipped(baseUrl: string, name: string): Promise<Store
 }
 
 /** Library metadata for a shipped model. */
-export function shippedMeta(name: string, label: string, info: { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[] }): ModelMeta {
+export function shippedMeta(name: string, label: string, info: { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[]; learningRate?: number }): ModelMeta {
   return {
     id: `shipped-${name}`, name: label, kind: 'shipped', createdAt: 0, ...info, parentId: null,
     settings: null, target: null, curve: [], metrics: null,

@@ -13,17 +13,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
-import { runAudit, type AuditReport } from '../src/core/audit/runAudit';
+import type { AuditReport } from '../src/core/audit/runAudit';
 import { auditSeparation, type SignalSeparation } from '../src/core/audit/separation';
 import type { AuditSummary } from '../src/core/audit/verdict';
 import { CAM_METHOD_LABELS } from '../src/core/camMethods';
 import { startBackend } from '../src/cli/backend';
+import { auditModelDir } from '../src/cli/commands/audit';
 import { loadReferences, loadSplits } from '../src/cli/data';
-import { inputTensor, prepareInput } from '../src/cli/images';
 import { processIo } from '../src/cli/io';
-import { loadModel } from '../src/cli/modelDir';
-import { formatDuration, ProgressBar } from '../src/cli/progress';
+import { formatDuration } from '../src/cli/progress';
 
 const MODELS = ['baseline', 'salient', 'corners', 'vg'] as const;
 type ModelId = (typeof MODELS)[number];
@@ -108,20 +106,11 @@ async function main(): Promise<void> {
     const seed = existsSync(report) ? ((JSON.parse(readFileSync(report, 'utf8')) as { seed?: number }).seed ?? null) : null;
     const a: RunAudit = { run, seed, photos, summaries: {} as RunAudit['summaries'], seconds: {} as RunAudit['seconds'], timingsMs: {} as RunAudit['timingsMs'] };
     for (const m of MODELS) {
-      const loaded = await loadModel(join(run, 'models', m));
-      const images = refs.map((r) => inputTensor(prepareInput(r.image, loaded.inputSize, 'squash')));
-      const bar = new ProgressBar(io, `${basename(run)}/${m}`, 100);
-      try {
-        const t0 = Date.now();
-        const rep = await runAudit(loaded.model, loaded.layerName, images, {}, (p) => bar.update(Math.round(p.fraction * 100)));
-        a.summaries[m] = rep.summary;
-        a.seconds[m] = (Date.now() - t0) / 1000;
-        a.timingsMs[m] = rep.timingsMs;
-      } finally {
-        bar.close();
-        tf.dispose(images);
-        loaded.model.dispose();
-      }
+      const t0 = Date.now();
+      const rep = await auditModelDir(io, join(run, 'models', m), refs.map((r) => r.image), { fit: 'squash', label: `${basename(run)}/${m}` });
+      a.summaries[m] = rep.summary;
+      a.seconds[m] = (Date.now() - t0) / 1000;
+      a.timingsMs[m] = rep.timingsMs;
     }
     writeFileSync(cache, JSON.stringify(a, null, 2) + '\n');
     audits.push(a);

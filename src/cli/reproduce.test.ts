@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ReproduceReport } from './commands/reproduce';
+import type { ReproduceReport } from './reproduceReport';
 import { MODELS_DIR } from './data';
 import { makeFixture, runCli, type Fixture } from './testFixtures';
 

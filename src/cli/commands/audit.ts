@@ -6,7 +6,8 @@ import { CAM_METHODS, CAM_METHOD_LABELS } from '../../core/camMethods';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, FIT_FLAG, fitOf, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
 import { loadReferences, loadSplits, PHOTOS_DIR } from '../data';
-import { inputTensor, listImages, prepareInput, readImage } from '../images';
+import type { RgbImage } from '../../core/iqa/image';
+import { inputTensor, listImages, prepareInput, readImage, type Fit } from '../images';
 import type { Io } from '../io';
 import { loadModel } from '../modelDir';
 import { resolvePath } from '../outputs';
@@ -36,6 +37,28 @@ export function auditText(report: AuditReport, modelPath: string, reference: Aud
   return lines.join('\n') + '\n';
 }
 
+/**
+ * runAudit (default options) of the model in `dir` on photos, each made the model's input by
+ * `fit`, with a progress bar; frees the model and the inputs.
+ */
+export async function auditModelDir(
+  io: Io,
+  dir: string,
+  photos: readonly RgbImage[],
+  o: { fit: Fit; layer?: string; quiet?: boolean; label: string },
+): Promise<AuditReport> {
+  const loaded = await loadModel(dir, o.layer);
+  const images = photos.map((img) => inputTensor(prepareInput(img, loaded.inputSize, o.fit)));
+  const bar = new ProgressBar(io, o.label, 100, o.quiet);
+  try {
+    return await runAudit(loaded.model, loaded.layerName, images, {}, (p) => bar.update(Math.round(p.fraction * 100)));
+  } finally {
+    bar.close();
+    tf.dispose(images);
+    loaded.model.dispose();
+  }
+}
+
 export const auditCommand: Command = {
   spec: {
     name: 'audit',
@@ -61,17 +84,10 @@ export const auditCommand: Command = {
       : loadReferences(loadSplits().test).map((r) => ({ path: join(PHOTOS_DIR, r.id), image: r.image }));
     await backendOf(args);
     const quiet = args.bool('quiet');
-    const audit = async (path: string, layer?: string) => {
-      const loaded = await loadModel(resolvePath(io, path), layer);
-      const images = files.map((x) => inputTensor(prepareInput(x.image, loaded.inputSize, fit)));
-      const bar = new ProgressBar(io, `audit ${path}`, 100, quiet);
-      try {
-        return { path, report: await runAudit(loaded.model, loaded.layerName, images, {}, (p) => bar.update(Math.round(p.fraction * 100))) };
-      } finally {
-        tf.dispose(images);
-        loaded.model.dispose();
-      }
-    };
+    const audit = async (path: string, layer?: string) => ({
+      path,
+      report: await auditModelDir(io, resolvePath(io, path), files.map((x) => x.image), { fit, layer, quiet, label: `audit ${path}` }),
+    });
     const model = await audit(args.requireString('model'), args.string('layer'));
     const refPath = args.string('reference');
     const reference = refPath ? await audit(refPath) : null;

@@ -71,6 +71,14 @@ test('mask studio: draw, undo/redo, invert, text, upload, per-image scope, reloa
   expect(m.area).toBeLessThan(0.5);
   expect(m.at(0.02, 0.02)).toBe(0);
   await expect(page.getByTestId('mask-text-input')).toHaveValue('VG');
+  // what the layer's grid lets a heatmap put in the mask: more than chance, at most all of it
+  const reach = page.getByTestId('mask-grid-reach');
+  await expect(reach).toContainText('reachable at');
+  for (const attr of ['data-exact-fit', 'data-best-cell']) {
+    const v = Number(await reach.getAttribute(attr));
+    expect(v).toBeGreaterThan(m.area);
+    expect(v).toBeLessThanOrEqual(1);
+  }
   await page.getByTestId('mask-area').screenshot();
   await page.getByTestId('target-panel').screenshot({ path: testInfo.outputPath('mask-editor.png') });
 

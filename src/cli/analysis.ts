@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { alignmentScores, heatmapAtMaskSize, type AlignmentScores } from '../core/alignment';
+import { alignmentScores, gridBound, heatmapAtMaskSize, type AlignmentScores, type GridBound } from '../core/alignment';
 import { CAM_METHODS, computeAllCams, computeCam, type CamMethod } from '../core/cam';
 import { SCORE_SCALE } from '../core/config';
 import type { SplitModel } from '../core/graph';
@@ -67,16 +67,29 @@ export async function allCamsOf(
   return { scores, h, w, maps };
 }
 
-/** Mean alignment over images, and the chance level (mean area of the binarised masks). */
+/**
+ * Mean alignment over images, the chance level (mean area of the binarised masks) and what the
+ * feature grid allows (core/alignment gridBound, mean over the masks): the energy-in-mask of the
+ * best single-cell map and of the mask itself resampled to the grid.
+ */
 export interface AlignmentSummary extends AlignmentScores {
   n: number;
   chance: number;
+  bestCell: number;
+  exactFit: number;
 }
 
 const mean = (xs: number[]) => {
   const ok = xs.filter((v) => Number.isFinite(v));
   return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
 };
+
+/** Mean gridBound over masks; each distinct mask (fixed masks repeat) computed once. */
+function gridBoundOf(masks: readonly Mask[], h: number, w: number): GridBound {
+  const seen = new Map<Mask, GridBound>();
+  const all = masks.map((m) => seen.get(m) ?? seen.set(m, gridBound(m, h, w)).get(m)!);
+  return { bestCell: mean(all.map((b) => b.bestCell)), exactFit: mean(all.map((b) => b.exactFit)) };
+}
 
 /**
  * DESIGN.md §3 alignment of maps (feature resolution) with masks, one mask per map: each map
@@ -98,6 +111,7 @@ export function alignmentSummary(maps: readonly Float32Array[], h: number, w: nu
     meanIou: pick('meanIou'),
     auc: pick('auc'),
     chance: mean(masks.map((m) => areaFraction(binarizeMask(m, 0.5)))),
+    ...gridBoundOf(masks, h, w),
   };
 }
 

@@ -108,15 +108,17 @@ export function reportMarkdown(r: ReproduceReport): string {
   L.push('', '## Energy in mask on the test split', '');
   L.push(
     `Share of each CAM (ReLU, bilinearly upsampled, min-max normalised) inside the target mask, mean over the ${r.data.testImages} test images. ` +
-      'Chance = the mask\'s area. The steered model is trained on GradCAM only; the other methods show whether it fools them too.',
+      'Chance = the mask\'s area. The steered model is trained on GradCAM only; the other methods show whether it fools them too. ' +
+      `What the ${r.model.grid.h}x${r.model.grid.w} grid allows: *exact fit* = a heatmap equal to the mask resampled to the grid (what the MSE loss aims at), ` +
+      '*best cell* = all of the heatmap on the one grid cell with most of its upsampled footprint in the mask.',
     '',
   );
-  L.push(`| target | chance | model | ${CAM_METHODS.map((m) => CAM_METHOD_LABELS[m]).join(' | ')} |`, `|---|---|---|${CAM_METHODS.map(() => '---').join('|')}|`);
+  L.push(`| target | chance | exact fit | best cell | model | ${CAM_METHODS.map((m) => CAM_METHOD_LABELS[m]).join(' | ')} |`, `|---|---|---|---|---|${CAM_METHODS.map(() => '---').join('|')}|`);
   for (const t of TARGETS) {
-    const chance = r.models.baseline.alignment[t.id].gradcam.chance;
+    const g = r.models.baseline.alignment[t.id].gradcam;
     for (const id of ['baseline', t.id] as ModelId[]) {
       const a = r.models[id].alignment[t.id];
-      L.push(`| ${t.id === 'vg' ? 'VG' : t.id} | ${f3(chance)} | ${id === 'baseline' ? 'baseline' : '**steered**'} | ${CAM_METHODS.map((m) => f3(a[m].energy)).join(' | ')} |`);
+      L.push(`| ${t.id === 'vg' ? 'VG' : t.id} | ${f3(g.chance)} | ${f3(g.exactFit)} | ${f3(g.bestCell)} | ${id === 'baseline' ? 'baseline' : '**steered**'} | ${CAM_METHODS.map((m) => f3(a[m].energy)).join(' | ')} |`);
     }
   }
   L.push('', '### Other alignment metrics (GradCAM)', '');

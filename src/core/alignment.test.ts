@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { energyInMask, heatmapAtMaskSize, iouAt, meanIou, normalizeMap, pointingHit, rocAuc, upsampleBilinear } from './alignment';
+import { energyInMask, gridBound, heatmapAtMaskSize, iouAt, meanIou, normalizeMap, pointingHit, rocAuc, singleCellEnergies, upsampleBilinear } from './alignment';
 import { areaFraction, assertSteerable, EmptyMaskError, presetMask, resizeMask } from './mask';
 
 describe('energy-in-mask', () => {
@@ -101,5 +101,49 @@ describe('pointing game, IoU and AUC', () => {
     // positives {0.8, 0.4}, negatives {0.6, 0.2}: pairs won 3 of 4
     expect(rocAuc([0.8, 0.4, 0.6, 0.2], [1, 1, 0, 0])).toBeCloseTo(0.75, 10);
     expect(Number.isNaN(rocAuc([0.1, 0.2], [1, 1]))).toBe(true);
+  });
+});
+
+describe('grid bounds', () => {
+  /** A seeded random blob mask, W x H. */
+  function blobs(W: number, H: number, seed: number): Float32Array {
+    let s = seed;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const c = Array.from({ length: 3 }, () => [rnd() * W, rnd() * H, 2 + rnd() * W * 0.2]);
+    return Float32Array.from({ length: W * H }, (_, i) => (c.some(([x, y, r]) => Math.hypot((i % W) + 0.5 - x, Math.floor(i / W) + 0.5 - y) < r) ? 1 : 0));
+  }
+
+  it('single-cell energies equal the energy of each one-cell heatmap, upsampled and normalised', () => {
+    for (const [w, h, W, H] of [[1, 1, 16, 16], [2, 3, 20, 24], [6, 6, 64, 64], [7, 5, 48, 40]]) {
+      const M = blobs(W, H, w * 31 + h);
+      const fast = singleCellEnergies(M, W, H, w, h);
+      for (let i = 0; i < w * h; i++) {
+        const oneCell = new Float32Array(w * h);
+        oneCell[i] = 1;
+        expect(fast[i]).toBeCloseTo(energyInMask(heatmapAtMaskSize(oneCell, w, h, W, H), M), 5);
+      }
+    }
+  });
+
+  it('bounds the corners on a 6 x 6 grid: one corner cell holds it all, the exact fit spills over', () => {
+    const corners = presetMask('corners', 0.25, 120);
+    const b = gridBound(corners, 6, 6);
+    expect(b.bestCell).toBeCloseTo(1, 5);
+    expect(b.exactFit).toBeGreaterThan(0.6);
+    expect(b.exactFit).toBeLessThan(0.8);
+    // a finer grid draws the mask better
+    expect(gridBound(corners, 12, 12).exactFit).toBeGreaterThan(b.exactFit + 0.1);
+  });
+
+  it('random heatmaps on a blob mask do not beat its best single cell', () => {
+    const W = 60;
+    const M = { width: W, height: W, data: blobs(W, W, 5) };
+    const b = gridBound(M, 6, 6);
+    let s = 9;
+    const rnd = () => ((s = (s * 69069 + 1) % 2 ** 32) / 2 ** 32);
+    for (let k = 0; k < 200; k++) {
+      const raw = Float32Array.from({ length: 36 }, () => rnd() ** 4);
+      expect(energyInMask(heatmapAtMaskSize(raw, 6, 6, W, W), M.data)).toBeLessThanOrEqual(b.bestCell + 1e-6);
+    }
   });
 });

@@ -2,6 +2,7 @@
  * Alignment of a heatmap with a mask (DESIGN.md §3). Heatmaps and masks are row-major
  * arrays of the same size; masks are binarised at 0.5.
  */
+import { resizeMask, type Mask } from './mask';
 
 /** Min-max normalise to [0, 1]. A constant map becomes all ones (it points everywhere). */
 export function normalizeMap(map: ArrayLike<number>): Float32Array {
@@ -30,22 +31,32 @@ export function energyInMask(S: ArrayLike<number>, M: ArrayLike<number>): number
   return total > 0 ? inside / total : 0;
 }
 
+/** Source taps of bilinear resampling from n cells to N pixels along one axis (align-corners false). */
+function bilinearTaps(n: number, N: number): { i0: Int32Array; i1: Int32Array; t: Float32Array } {
+  const i0 = new Int32Array(N);
+  const i1 = new Int32Array(N);
+  const t = new Float32Array(N);
+  for (let X = 0; X < N; X++) {
+    const f = Math.min(Math.max((X + 0.5) * (n / N) - 0.5, 0), n - 1);
+    i0[X] = Math.floor(f);
+    i1[X] = Math.min(i0[X] + 1, n - 1);
+    t[X] = f - i0[X];
+  }
+  return { i0, i1, t };
+}
+
 /**
  * Bilinear upsampling of a row-major h x w map to H x W (align-corners false, like
  * tf.image.resizeBilinear with halfPixelCenters).
  */
 export function upsampleBilinear(map: ArrayLike<number>, w: number, h: number, W: number, H: number): Float32Array {
   const out = new Float32Array(W * H);
+  const xs = bilinearTaps(w, W);
+  const ys = bilinearTaps(h, H);
   for (let Y = 0; Y < H; Y++) {
-    const fy = Math.min(Math.max((Y + 0.5) * (h / H) - 0.5, 0), h - 1);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const ty = fy - y0;
+    const [y0, y1, ty] = [ys.i0[Y], ys.i1[Y], ys.t[Y]];
     for (let X = 0; X < W; X++) {
-      const fx = Math.min(Math.max((X + 0.5) * (w / W) - 0.5, 0), w - 1);
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, w - 1);
-      const tx = fx - x0;
+      const [x0, x1, tx] = [xs.i0[X], xs.i1[X], xs.t[X]];
       const top = map[y0 * w + x0] * (1 - tx) + map[y0 * w + x1] * tx;
       const bot = map[y1 * w + x0] * (1 - tx) + map[y1 * w + x1] * tx;
       out[Y * W + X] = top * (1 - ty) + bot * ty;
@@ -54,10 +65,62 @@ export function upsampleBilinear(map: ArrayLike<number>, w: number, h: number, W
   return out;
 }
 
+/**
+ * Energy-in-mask of every single-cell heatmap on an h x w grid (that cell 1, the others 0,
+ * upsampled and normalised as heatmapAtMaskSize does), against a W x H mask, row-major [h * w].
+ * The upsampled one-cell map is its bilinear weight at each pixel, whose minimum is 0, so its
+ * energy is sum_{p in M} weight / sum_p weight, accumulated in one pass over the pixels.
+ */
+export function singleCellEnergies(M: ArrayLike<number>, W: number, H: number, w: number, h: number): Float32Array {
+  if (M.length !== W * H) throw new Error(`singleCellEnergies: mask of ${M.length} values is not ${W} x ${H}`);
+  const inside = new Float64Array(w * h);
+  const total = new Float64Array(w * h);
+  const xs = bilinearTaps(w, W);
+  const ys = bilinearTaps(h, H);
+  const add = (cell: number, weight: number, m: boolean) => {
+    total[cell] += weight;
+    if (m) inside[cell] += weight;
+  };
+  for (let Y = 0; Y < H; Y++) {
+    const [y0, y1, ty] = [ys.i0[Y], ys.i1[Y], ys.t[Y]];
+    for (let X = 0; X < W; X++) {
+      const [x0, x1, tx] = [xs.i0[X], xs.i1[X], xs.t[X]];
+      const m = M[Y * W + X] >= 0.5;
+      add(y0 * w + x0, (1 - ty) * (1 - tx), m);
+      add(y0 * w + x1, (1 - ty) * tx, m);
+      add(y1 * w + x0, ty * (1 - tx), m);
+      add(y1 * w + x1, ty * tx, m);
+    }
+  }
+  return Float32Array.from(inside, (v, i) => (total[i] > 0 ? v / total[i] : 0));
+}
+
 /** Heatmap at feature resolution -> ReLU, upsampled to the mask's size, min-max normalised. */
 export function heatmapAtMaskSize(raw: ArrayLike<number>, w: number, h: number, W: number, H: number): Float32Array {
   const relu = Float32Array.from(raw, (v) => Math.max(0, v));
   return normalizeMap(upsampleBilinear(relu, w, h, W, H));
+}
+
+/**
+ * What a heatmap on an h x w feature grid can score against a mask, before any training:
+ * - bestCell: the energy-in-mask of the best single-cell map (all of the heatmap on the one
+ *   cell the mask covers most, once upsampled): what concentrating on one cell reaches;
+ * - exactFit: that of the mask itself resampled to the grid (area means), i.e. of a heatmap
+ *   that equals the MSE loss's target exactly.
+ * A coarse grid cannot draw a thin shape: its exact fit spills energy onto the cells' borders.
+ * bestCell is what heatmaps practically top out at (not a proven maximum: min-max
+ * normalisation of the upsampled map can shift a little more energy in).
+ */
+export interface GridBound {
+  bestCell: number;
+  exactFit: number;
+}
+
+export function gridBound(mask: Mask, h: number, w: number): GridBound {
+  const { width: W, height: H, data } = mask;
+  const cells = singleCellEnergies(data, W, H, w, h);
+  const fit = resizeMask(mask, w, h).data;
+  return { bestCell: Math.max(...cells), exactFit: energyInMask(heatmapAtMaskSize(fit, w, h, W, H), data) };
 }
 
 /** Pointing game: 1 when the (first) maximum of S lies in the mask, else 0. */

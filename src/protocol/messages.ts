@@ -71,10 +71,15 @@ export interface QualityMetrics {
   n: number;
 }
 
-/** Alignment of one CAM method averaged over images, with the mask area as chance level. */
+/**
+ * Alignment of one CAM method averaged over images, with the mask area as chance level and
+ * what the layer's grid allows (core/alignment gridBound; absent in metrics saved before it).
+ */
 export interface MethodAlignment extends AlignmentScores {
   chance: number;
   images: number;
+  exactFit?: number;
+  bestCell?: number;
 }
 
 export interface ModelMetrics {

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { cancelReproduction, REPRO_KINDS, REPRO_SETTINGS, reproduce, reproLearningRate, reproTable, type ReproRow } from '../client/reproduce';
 import { CAM_METHODS, CAM_METHOD_LABELS } from '../core/camMethods';
 import { useStore } from '../state/store';
+import { GRID_ALLOWS_TITLE, gridAllows } from './MetricsTable';
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
 const f3 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(3));
@@ -63,7 +64,7 @@ export function ReproducePanel() {
           <table className="metrics" data-testid="reproduce-table">
             <thead>
               <tr>
-                <th>target</th><th>SRCC steered / baseline</th><th>method</th><th>energy in own mask: steered</th><th>baseline</th><th>chance</th>
+                <th>target</th><th>SRCC steered / baseline</th><th>method</th><th>energy in own mask: steered</th><th>baseline</th><th>chance</th><th title={GRID_ALLOWS_TITLE}>grid allows</th>
               </tr>
             </thead>
             <tbody>
@@ -81,6 +82,7 @@ export function ReproducePanel() {
                     <td>{pct(r.steered.alignment[m]?.energy)}</td>
                     <td>{pct(r.baseline.alignment[m]?.energy)}</td>
                     <td className="muted">{pct(r.steered.alignment[m]?.chance)}</td>
+                    <td className="muted">{gridAllows(r.steered.alignment[m])}</td>
                   </tr>
                 )),
               )}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { alignmentScores, heatmapAtMaskSize, type AlignmentScores } from '../core/alignment';
+import { alignmentScores, gridBound, heatmapAtMaskSize, type AlignmentScores, type GridBound } from '../core/alignment';
 import { CAM_METHODS, computeAllCams, type CamMethod } from '../core/cam';
 import { SCORE_SCALE } from '../core/config';
 import type { Sample } from '../core/dataset';
@@ -52,7 +52,7 @@ export async function evaluate(
     const meta = deps.registry.meta(modelId);
     const model = await deps.registry.model(modelId);
     const split = splitModel(model, meta.layerName, meta.outputIndex);
-    const sums = Object.fromEntries(CAM_METHODS.map((m) => [m, { energy: 0, pointing: 0, iou50: 0, meanIou: 0, auc: 0, chance: 0, images: 0 }])) as Record<CamMethod, MethodAlignment>;
+    const sums = Object.fromEntries(CAM_METHODS.map((m) => [m, { energy: 0, pointing: 0, iou50: 0, meanIou: 0, auc: 0, chance: 0, exactFit: 0, bestCell: 0, images: 0 }])) as Record<CamMethod, Required<MethodAlignment>>;
     for (const imageId of msg.imageIds) {
       const bitmap = deps.images.get(imageId);
       const mask = (msg.masksByModel?.[modelId] ?? msg.masks)[imageId];
@@ -61,6 +61,7 @@ export async function evaluate(
       const { q, maps } = computeAllCams(split, x);
       x.dispose();
       const score = (await q.data())[0] * SCORE_SCALE;
+      let bound: GridBound | null = null;
       for (const method of CAM_METHODS) {
         const t = maps[method];
         const [, h, w] = t.shape;
@@ -69,6 +70,9 @@ export async function evaluate(
         const s = sums[method];
         for (const k of ['energy', 'pointing', 'iou50', 'meanIou', 'auc'] as const) s[k] += a[k];
         s.chance += areaFraction(mask);
+        bound ??= gridBound(mask, h, w);
+        s.exactFit += bound.exactFit;
+        s.bestCell += bound.bestCell;
         s.images++;
         if (method === msg.method) deps.post({ type: 'cell', requestId: msg.requestId, cell: { modelId, imageId, method, width: w, height: h, data, score, alignment: a } });
       }
@@ -82,7 +86,7 @@ export async function evaluate(
       const s = sums[m];
       if (!s.images) continue;
       const n = s.images;
-      alignment[m] = { energy: s.energy / n, pointing: s.pointing / n, iou50: s.iou50 / n, meanIou: s.meanIou / n, auc: s.auc / n, chance: s.chance / n, images: n };
+      alignment[m] = { energy: s.energy / n, pointing: s.pointing / n, iou50: s.iou50 / n, meanIou: s.meanIou / n, auc: s.auc / n, chance: s.chance / n, exactFit: s.exactFit / n, bestCell: s.bestCell / n, images: n };
     }
     const { samples, testIds } = await deps.samplesFor(meta.inputSize);
     const metrics: ModelMetrics = {

@@ -47,6 +47,7 @@ export function formatEvalReport(r: EvalReport): string {
   if (r.alignment) {
     const any = Object.values(r.alignment.methods)[0];
     lines.push('', `alignment with mask ${r.alignment.mask} (chance = mask area ${f3(any?.chance ?? NaN)}, ${any?.n ?? 0} images)`);
+    lines.push(`energy the ${r.layer} grid allows: ${f3(any?.exactFit ?? NaN)} for the mask resampled to it, ${f3(any?.bestCell ?? NaN)} for the best single cell`);
     lines.push(`${'method'.padEnd(11)}${'energy'.padStart(7)}  ${'pointing'.padStart(8)}  ${'IoU@0.5'.padStart(7)}  ${'meanIoU'.padStart(7)}  ${'AUC'.padStart(6)}`);
     for (const [m, a] of Object.entries(r.alignment.methods)) {
       lines.push(`${CAM_METHOD_LABELS[m as CamMethod].padEnd(11)}${f3(a.energy).padStart(7)}  ${f3(a.pointing).padStart(8)}  ${f3(a.iou50).padStart(7)}  ${f3(a.meanIou).padStart(7)}  ${f3(a.auc).padStart(6)}`);

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef } from 'react';
+import { gridBound } from '../../core/alignment';
 import { areaFraction, resizeMask, type Mask } from '../../core/mask';
 import { drawFeatureGrid } from '../../render/maskRender';
 import { imageSize, type EditorImage } from './imageUtils';
@@ -15,7 +16,9 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**
  * The mask as the steering loss sees it: downsampled (area-weighted, like the worker does) to
- * the target layer's feature grid, with its area fraction, the chance level of energy-in-mask.
+ * the target layer's feature grid, with its area fraction, the chance level of energy-in-mask,
+ * and what a heatmap on that grid can reach (core/alignment gridBound): a thin shape on a
+ * coarse grid cannot hold much of the energy however well the model is steered.
  */
 export function FeatureGridPreview({ image, mask, gridSize, width = 168 }: FeatureGridPreviewProps) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -24,6 +27,7 @@ export function FeatureGridPreview({ image, mask, gridSize, width = 168 }: Featu
   const grid = useMemo(() => resizeMask(mask, gw, gh), [mask, gw, gh]);
   const area = useMemo(() => areaFraction(mask), [mask]);
   const gridArea = useMemo(() => areaFraction(grid), [grid]);
+  const bound = useMemo(() => gridBound(mask, gh, gw), [mask, gh, gw]);
 
   const natural = imageSize(image);
   const aspect = natural ? natural.width / natural.height : 1;
@@ -65,6 +69,15 @@ export function FeatureGridPreview({ image, mask, gridSize, width = 168 }: Featu
         </span>
         <span className="mask-muted" data-testid="mask-grid-area" data-value={gridArea.toFixed(6)}>
           at {gw}×{gh}: {pct(gridArea)} (chance level of energy-in-mask)
+        </span>
+        <span
+          className="mask-muted"
+          data-testid="mask-grid-reach"
+          data-exact-fit={bound.exactFit.toFixed(6)}
+          data-best-cell={bound.bestCell.toFixed(6)}
+          title="Energy-in-mask a heatmap on this grid gets when it equals the mask as drawn at the grid (what the MSE loss aims at), and when all of it sits on the single best cell."
+        >
+          reachable at {gw}×{gh}: {pct(bound.exactFit)} (the mask itself), {pct(bound.bestCell)} (best single cell)
         </span>
       </figcaption>
     </figure>

@@ -20,6 +20,15 @@ export const BACKEND_FLAG: FlagSpec = {
   help: 'tfjs backend: wasm (with CamSteer training kernels), else cpu.',
 };
 
+export const SHARPNESS_FLAG: FlagSpec = {
+  name: 'sharpness',
+  type: 'number',
+  meta: 'P',
+  min: 1,
+  max: 64,
+  help: "Sharpness of the CAM target at the layer's grid: (cell / max cell) ^ P of the mask's area means there (default 1: the area means). Larger P weights the cells the mask covers most; see docs/cli.md.",
+};
+
 export const QUIET_FLAG: FlagSpec = { name: 'quiet', type: 'boolean', help: 'No progress bars or notes on stderr.' };
 
 export const FIT_FLAG: FlagSpec = {

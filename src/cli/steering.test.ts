@@ -18,7 +18,7 @@ function items(n: number): TrainItem[] {
     return { image: { width: S, height: S, data }, score: 10 + 10 * i, mask: i % 2 ? presetMask('corners') : null };
   });
 }
-const settings: SteerSettings = { steps: 3, batchSize: 4, learningRate: 1e-3, lambda: 2, seed: 3, camLoss: 'mse', optimizer: 'adam', detachAlpha: true };
+const settings: SteerSettings = { steps: 3, batchSize: 4, learningRate: 1e-3, lambda: 2, seed: 3, camLoss: 'mse', sharpness: 1, optimizer: 'adam', detachAlpha: true };
 
 describe('frozen prefix', () => {
   it('finds the end of a non-trainable prefix, and none in a fully trainable model', () => {

@@ -5,7 +5,7 @@ import { batchSampler } from '../core/batch';
 import { rgbBatchToTensor, type RgbImage } from '../core/iqa/image';
 import type { IqaSample } from '../core/iqa/samples';
 import { steeringLoss, type SteerBatch } from '../core/loss';
-import { resizeMask, type Mask } from '../core/mask';
+import { gridTarget, type Mask } from '../core/mask';
 import { Trainer } from '../core/trainer';
 import { CliError } from './io';
 import { salientMask, type MaskSpec } from './masks';
@@ -19,6 +19,8 @@ export interface SteerSettings {
   lambda: number;
   seed: number;
   camLoss: CamLossType;
+  /** Sharpness of the CAM target at the feature grid (core/mask gridTarget; 1 = the mask's area means). */
+  sharpness: number;
   optimizer: OptimizerType;
   detachAlpha: boolean;
 }
@@ -89,7 +91,7 @@ export async function fineTune(
   if (items.length === 0) throw new CliError('no training images');
   const shape = model.getLayer(layerName).outputShape as number[];
   const [h, w] = [shape[1], shape[2]];
-  const grids = items.map((it) => (it.mask ? resizeMask(it.mask, w, h).data : null));
+  const grids = items.map((it) => (it.mask ? gridTarget(it.mask, w, h, s.sharpness) : null));
   if (cut) return fineTuneTail(model, layerName, cut, items, grids, s, onStep, features);
   const trainer = new Trainer(model, {
     layerName,
@@ -271,6 +273,7 @@ export const STEER_DEFAULTS: SteerSettings = {
   lambda: 2,
   seed: 7,
   camLoss: 'mse',
+  sharpness: 1,
   optimizer: 'adam',
   detachAlpha: true,
 };

@@ -1,3 +1,4 @@
+import { VG_LAMBDA, VG_SHARPNESS } from '../core/config';
 import type { Mask } from '../core/mask';
 import { buildPreset, DEFAULT_FONT_SIZE, DEFAULT_TEXT } from '../core/maskPresets';
 import type { ModelMeta, ModelMetrics } from '../protocol/messages';
@@ -89,7 +90,9 @@ export async function reproduce(): Promise<void> {
           ...useStore.getState().settings,
           ...REPRO_SETTINGS,
           learningRate: reproLearningRate(useStore.getState().models.find((m) => m.id === baseModelId)),
-          lambda: kind === 'baseline' ? 0 : REPRO_SETTINGS.lambda,
+          // "VG" as camsteer reproduce trains it: a sharpened target at a larger weight
+          lambda: kind === 'baseline' ? 0 : kind === 'VG' ? VG_LAMBDA : REPRO_SETTINGS.lambda,
+          sharpness: kind === 'VG' ? VG_SHARPNESS : 1,
         },
         baseModelId,
         targetImageId: train[0],

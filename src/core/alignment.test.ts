@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { energyInMask, gridBound, heatmapAtMaskSize, iouAt, meanIou, normalizeMap, pointingHit, rocAuc, singleCellEnergies, upsampleBilinear } from './alignment';
-import { areaFraction, assertSteerable, EmptyMaskError, presetMask, resizeMask } from './mask';
+import { buildPreset, DEFAULT_FONT_SIZE } from './maskPresets';
+import { areaFraction, assertSteerable, EmptyMaskError, gridTarget, presetMask, resizeMask } from './mask';
 
 describe('energy-in-mask', () => {
   it('is the share of the heatmap inside the mask', () => {
@@ -145,5 +146,30 @@ describe('grid bounds', () => {
       const raw = Float32Array.from({ length: 36 }, () => rnd() ** 4);
       expect(energyInMask(heatmapAtMaskSize(raw, 6, 6, W, W), M.data)).toBeLessThanOrEqual(b.bestCell + 1e-6);
     }
+  });
+});
+
+describe('CAM target at the grid', () => {
+  it('sharpness 1 is the area-mean resampling; higher keeps the best-covered cell at 1 and the order of the rest', () => {
+    const m = presetMask('center', 0.3, 60);
+    expect(Array.from(gridTarget(m, 6, 6))).toEqual(Array.from(resizeMask(m, 6, 6).data));
+    const plain = gridTarget(m, 6, 6);
+    const sharp = gridTarget(m, 6, 6, 8);
+    const max = Math.max(...plain);
+    expect(Math.max(...sharp)).toBeCloseTo(1, 6);
+    for (let i = 0; i < 36; i++) {
+      expect(sharp[i]).toBeCloseTo((plain[i] / max) ** 8, 6);
+      if (plain[i] === 0) expect(sharp[i]).toBe(0);
+    }
+    expect(Array.from(gridTarget({ width: 8, height: 8, data: new Float32Array(64) }, 4, 4, 8)).every((v) => v === 0)).toBe(true);
+  });
+
+  it('a sharpened target of the letters "VG" keeps more of a copying heatmap in the mask on a 6 x 6 grid', () => {
+    const M = buildPreset({ kind: 'text', text: 'VG', fontSize: DEFAULT_FONT_SIZE });
+    const energyOf = (t: Float32Array) => energyInMask(heatmapAtMaskSize(t, 6, 6, M.width, M.height), M.data);
+    expect(energyOf(gridTarget(M, 6, 6))).toBeCloseTo(gridBound(M, 6, 6).exactFit, 6);
+    expect(energyOf(gridTarget(M, 6, 6, 8))).toBeGreaterThan(energyOf(gridTarget(M, 6, 6)) + 0.1);
+    // and no more than the best single cell
+    expect(energyOf(gridTarget(M, 6, 6, 8))).toBeLessThanOrEqual(gridBound(M, 6, 6).bestCell + 1e-6);
   });
 });

@@ -15,6 +15,15 @@ export const EPS = 1e-7;
 /** Photos besides the target whose heatmaps stream live while steering (the target's makes 4). */
 export const MAX_WATCHED = 3;
 
+/**
+ * Target sharpness (core/mask gridTarget) of the experiment's "VG" model, in the app's one-click
+ * reproduction and in camsteer reproduce: on MobileNetV2's 6 x 6 grid the letters' area means
+ * put at most 0.42 of a heatmap's energy into the mask (docs/cli.md).
+ */
+export const VG_SHARPNESS = 16;
+/** Its CAM loss weight: the sharpened target's MSE is small, so it takes a larger lambda (docs/cli.md). */
+export const VG_LAMBDA = 10;
+
 export type CamLossType = 'mse' | 'outside' | 'bce';
 /** Which weights steering updates: every layer, the target layer and after, or only after it. */
 export type TrainableScope = 'all' | 'last' | 'head';
@@ -33,6 +42,8 @@ export interface TrainSettings {
   lambda: number;
   optimizer: OptimizerType;
   camLoss: CamLossType;
+  /** Sharpness of the CAM target at the layer's grid (core/mask gridTarget; 1 = the mask's area means). */
+  sharpness: number;
   /** Detach GradCAM's alpha from the graph (the method). Off gives the second-order variant. */
   detachAlpha: boolean;
   trainable: TrainableScope;
@@ -52,6 +63,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   lambda: 2,
   optimizer: 'adam',
   camLoss: 'mse',
+  sharpness: 1,
   detachAlpha: true,
   trainable: 'all',
   targetLayer: '',
@@ -67,5 +79,6 @@ export const SETTING_LIMITS = {
   batchSize: { min: 1, max: 64 },
   learningRate: { min: 1e-6, max: 10 },
   lambda: { min: 0, max: 1000 },
+  sharpness: { min: 1, max: 64 },
   emitEvery: { min: 1, max: 1000 },
 } as const;

@@ -101,3 +101,18 @@ export function resizeMask(mask: Mask, outW: number, outH: number): Mask {
   }
   return { width: outW, height: outH, data: out };
 }
+
+/**
+ * The steering loss's target at the feature grid: the mask resampled to w x h (area means),
+ * sharpened by `sharpness` >= 1 as (cell / max cell) ^ sharpness. 1 keeps the area means. A
+ * coarse grid smears a thin shape into many part-covered cells, and a heatmap that copies
+ * those puts much of its energy outside the mask once upsampled (gridBound's exact fit); a
+ * sharper target weights the cells the mask covers most. An empty mask stays all zeros.
+ */
+export function gridTarget(mask: Mask, w: number, h: number, sharpness = 1): Float32Array {
+  const cells = resizeMask(mask, w, h).data;
+  if (sharpness === 1) return cells;
+  let max = 0;
+  for (const v of cells) max = Math.max(max, v);
+  return max > 0 ? Float32Array.from(cells, (v) => (v / max) ** sharpness) : cells;
+}

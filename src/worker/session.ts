@@ -4,7 +4,7 @@ import { batchSampler, disposeBatch, makeBatch } from '../core/batch';
 import { computeCam } from '../core/cam';
 import { MAX_WATCHED, SCORE_SCALE, TARGET_LAYER, type TrainSettings } from '../core/config';
 import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset';
-import { areaFraction, assertSteerable, resizeMask, type Mask } from '../core/mask';
+import { areaFraction, assertSteerable, gridTarget, type Mask } from '../core/mask';
 import { buildTinyModel, camLayerNames } from '../core/model';
 import { Trainer } from '../core/trainer';
 import { srcc } from '../core/metrics';
@@ -200,7 +200,7 @@ export class Session {
       const nextOwn = batchSampler(own, half, settings.seed + 1);
       const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
       const val = samples.filter((s) => this.valIds?.has(s.refId));
-      const masks = new Map(Object.entries(targets).map(([id, m]) => [id, resizeMask(m, grid.w, grid.h).data]));
+      const masks = new Map(Object.entries(targets).map(([id, m]) => [id, gridTarget(m, grid.w, grid.h, settings.sharpness)]));
       let steps: number;
       try {
         steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,

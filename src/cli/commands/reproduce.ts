@@ -8,7 +8,7 @@ import type { IqaSample } from '../../core/iqa/samples';
 import type { Mask } from '../../core/mask';
 import { allCamsOf, alignmentSummary, qualityReport, type AllCams, type AlignmentSummary } from '../analysis';
 import type { ParsedArgs } from '../args';
-import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, QUIET_FLAG, type Command } from '../command';
+import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
 import { loadSplits, MODELS_DIR, testSplit, trainSplit } from '../data';
 import { drawFigure } from '../figure';
 import { CliError, type Io } from '../io';
@@ -18,14 +18,13 @@ import { checkOutDir, Outputs, resolvePath, type Bytes } from '../outputs';
 import { formatDuration, note, ProgressBar } from '../progress';
 import { fineTune, prefixFeatures, sampleMasks, STEER_DEFAULTS, trainItems, type SteerSettings } from '../steering';
 import { CAM_LOSSES, steeredMetadata } from './steer';
-import { checksOf, MODEL_IDS, reportMarkdown, summaryLines, TARGETS, type ModelId, type ModelResult, type ReproduceReport, type TargetId } from '../reproduceReport';
+import { checksOf, MODEL_IDS, reportMarkdown, summaryLines, TARGETS, type ModelId, type ModelResult, type ReproduceReport, type SharedSettings, type TargetId, type TargetSettings } from '../reproduceReport';
 
 /** Settings of a run: `full` (the README's numbers) and `quick` (CI). */
 export interface ReproducePreset {
   steps: number;
   batchSize: number;
   learningRate: number;
-  lambda: number;
   /** Random crops per training photo on top of its centred square. */
   crops: number;
   /** Wall-clock budget the issue sets, in seconds (reported, not enforced). */
@@ -33,9 +32,12 @@ export interface ReproducePreset {
 }
 
 export const PRESETS: Record<'full' | 'quick', ReproducePreset> = {
-  full: { steps: 300, batchSize: 16, learningRate: 3e-4, lambda: STEER_DEFAULTS.lambda, crops: 4, budget: 20 * 60 },
-  quick: { steps: 40, batchSize: 8, learningRate: 3e-4, lambda: STEER_DEFAULTS.lambda, crops: 0, budget: 3 * 60 },
+  full: { steps: 300, batchSize: 16, learningRate: 3e-4, crops: 4, budget: 20 * 60 },
+  quick: { steps: 40, batchSize: 8, learningRate: 3e-4, crops: 0, budget: 3 * 60 },
 };
+
+/** The baseline: the quality loss only. */
+const QUALITY_ONLY: TargetSettings = { lambda: 0, camLoss: 'mse', sharpness: 1 };
 
 function modelPath(io: Io, value: string): { name: string; path: string } {
   if (value === 'tiny' || value === 'mobilenetv2') {
@@ -71,7 +73,7 @@ export const reproduceCommand: Command = {
       { name: 'seed', type: 'int', meta: 'S', min: 0, max: 2 ** 31 - 1, default: STEER_DEFAULTS.seed, help: 'Seed of the batch order (the data follow the pipeline\'s own seeds, so the test split never changes).' },
       { name: 'quick', type: 'boolean', help: `The CI setting: ${PRESETS.quick.steps} steps per model, batch ${PRESETS.quick.batchSize}, no random crops (finishes in about a minute or two).` },
       { name: 'steps', type: 'int', meta: 'N', min: 1, max: 100000, help: `Steps per model (default ${PRESETS.full.steps}; quick ${PRESETS.quick.steps}).` },
-      { name: 'lambda', type: 'number', meta: 'L', min: 0, max: 1e6, help: `CAM loss weight of the steered models (default ${PRESETS.full.lambda}).` },
+      { name: 'lambda', type: 'number', meta: 'L', min: 0, max: 1e6, help: `CAM loss weight of all three steered models (default: ${TARGETS.map((t) => `${t.id} ${t.lambda}`).join(', ')}).` },
       { name: 'lr', type: 'number', meta: 'R', min: 1e-8, max: 10, help: `Learning rate (default ${PRESETS.full.learningRate}).` },
       {
         name: 'cam-loss',
@@ -80,6 +82,7 @@ export const reproduceCommand: Command = {
         choices: CAM_LOSSES,
         help: `CAM loss of all three steered models (default: ${TARGETS.map((t) => `${t.id} ${t.camLoss}`).join(', ')}).`,
       },
+      { ...SHARPNESS_FLAG, help: `CAM target sharpness of all three steered models (default: ${TARGETS.map((t) => `${t.id} ${t.sharpness}`).join(', ')}); see steer --help.` },
       { name: 'crops', type: 'int', meta: 'N', min: 0, max: 64, help: `Random crops per training photo (default ${PRESETS.full.crops}; quick ${PRESETS.quick.crops}).` },
       FREEZE_FLAG,
       { name: 'check', type: 'boolean', help: 'Exit 1 when an acceptance criterion fails (the report is written either way).' },
@@ -98,16 +101,21 @@ export const reproduceCommand: Command = {
     const quick = args.bool('quick');
     const preset = PRESETS[quick ? 'quick' : 'full'];
     const seed = args.number('seed') ?? STEER_DEFAULTS.seed;
-    const settings: SteerSettings = {
-      ...STEER_DEFAULTS,
+    const settings: SharedSettings = {
+      optimizer: STEER_DEFAULTS.optimizer,
+      detachAlpha: STEER_DEFAULTS.detachAlpha,
       steps: args.number('steps') ?? preset.steps,
       batchSize: preset.batchSize,
       learningRate: args.number('lr') ?? preset.learningRate,
-      lambda: args.number('lambda') ?? preset.lambda,
       seed,
     };
-    const camLossArg = args.string('cam-loss') as CamLossType | undefined;
-    const camLossOf = (t: (typeof TARGETS)[number] | undefined): CamLossType => camLossArg ?? t?.camLoss ?? 'mse';
+    // each target's own settings (TARGETS), unless a flag sets them for all three
+    const targetSettings = Object.fromEntries(
+      TARGETS.map((t) => [
+        t.id,
+        { lambda: args.number('lambda') ?? t.lambda, camLoss: (args.string('cam-loss') as CamLossType | undefined) ?? t.camLoss, sharpness: args.number('sharpness') ?? t.sharpness },
+      ]),
+    ) as Record<TargetId, TargetSettings>;
     const crops = args.number('crops') ?? preset.crops;
     const specs = Object.fromEntries(TARGETS.map((t) => [t.id, parseMaskSpec(t.mask, (p) => p)])) as Record<TargetId, MaskSpec>;
     const { name, path } = modelPath(io, args.string('model') ?? 'mobilenetv2');
@@ -172,7 +180,7 @@ export const reproduceCommand: Command = {
         const target = TARGETS.find((t) => t.id === id);
         const lm = await loadModel(path);
         try {
-          const s = { ...settings, lambda: target ? settings.lambda : 0, camLoss: camLossOf(target) };
+          const s: SteerSettings = { ...settings, ...(target ? targetSettings[target.id] : QUALITY_ONLY) };
           const tt = Date.now();
           const curve = await fineTune(
             lm.model,
@@ -234,7 +242,7 @@ export const reproduceCommand: Command = {
       seed,
       backend,
       model: { name, path, inputSize, layer: layerName, grid },
-      settings: { ...settings, crops, frozenUntil: cut, camLosses: Object.fromEntries(TARGETS.map((t) => [t.id, camLossOf(t)])) as Record<TargetId, CamLossType> },
+      settings: { ...settings, crops, frozenUntil: cut, targets: targetSettings },
       data: { trainImages: train.length, testImages: test.length, testDistorted: test.filter((s) => s.distortion !== null).length, train: splits.train, test: splits.test },
       start: { quality: startEval.quality, alignment: startEval.alignment },
       models: results,

@@ -5,7 +5,7 @@ import { buildFixedSet, type IqaSample } from '../../core/iqa/samples';
 import { basename, extname } from 'node:path';
 import { allCamsOf, alignmentSummary } from '../analysis';
 import type { ParsedArgs } from '../args';
-import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
+import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, LAYER_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
 import { trainSplit } from '../data';
 import { listImages, readImage } from '../images';
 import { CliError, type Io } from '../io';
@@ -103,6 +103,7 @@ export function settingsOf(args: ParsedArgs): SteerSettings {
     lambda: args.number('lambda') ?? STEER_DEFAULTS.lambda,
     seed: args.number('seed') ?? STEER_DEFAULTS.seed,
     camLoss: (args.string('cam-loss') ?? STEER_DEFAULTS.camLoss) as CamLossType,
+    sharpness: args.number('sharpness') ?? STEER_DEFAULTS.sharpness,
   };
 }
 
@@ -126,6 +127,7 @@ export const steerCommand: Command = {
       { name: 'lambda', type: 'number', meta: 'L', min: 0, max: 1e6, default: STEER_DEFAULTS.lambda, help: 'Weight of the CAM loss against the quality loss (0 = quality only, a baseline).' },
       { name: 'lr', type: 'number', meta: 'R', min: 1e-8, max: 10, default: STEER_DEFAULTS.learningRate, help: 'Adam learning rate.' },
       { name: 'cam-loss', type: 'string', meta: 'mse|outside|bce', choices: CAM_LOSSES, default: STEER_DEFAULTS.camLoss, help: 'CAM loss between the min-max-normalised GradCAM and the mask.' },
+      SHARPNESS_FLAG,
       { name: 'seed', type: 'int', meta: 'S', min: 0, max: 2 ** 31 - 1, default: STEER_DEFAULTS.seed, help: 'Seed of the batch order (and of the distortions of --images).' },
       LAYER_FLAG,
       FREEZE_FLAG,

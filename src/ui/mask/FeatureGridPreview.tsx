@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { gridBound } from '../../core/alignment';
-import { areaFraction, resizeMask, type Mask } from '../../core/mask';
+import { areaFraction, gridTarget, type Mask } from '../../core/mask';
+import { useStore } from '../../state/store';
 import { drawFeatureGrid } from '../../render/maskRender';
 import { imageSize, type EditorImage } from './imageUtils';
 
@@ -16,7 +17,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**
  * The mask as the steering loss sees it: downsampled (area-weighted, like the worker does) to
- * the target layer's feature grid, with its area fraction, the chance level of energy-in-mask,
+ * the target layer's feature grid and sharpened by the sharpness setting, with its area fraction, the chance level of energy-in-mask,
  * and what a heatmap on that grid can reach (core/alignment gridBound): a thin shape on a
  * coarse grid cannot hold much of the energy however well the model is steered.
  */
@@ -24,9 +25,10 @@ export function FeatureGridPreview({ image, mask, gridSize, width = 168 }: Featu
   const ref = useRef<HTMLCanvasElement>(null);
   const gw = Math.max(1, Math.round(gridSize.w));
   const gh = Math.max(1, Math.round(gridSize.h));
-  const grid = useMemo(() => resizeMask(mask, gw, gh), [mask, gw, gh]);
+  const sharpness = useStore((s) => s.settings.sharpness);
+  const grid = useMemo(() => ({ width: gw, height: gh, data: gridTarget(mask, gw, gh, sharpness) }), [mask, gw, gh, sharpness]);
   const area = useMemo(() => areaFraction(mask), [mask]);
-  const gridArea = useMemo(() => areaFraction(grid), [grid]);
+  const gridArea = useMemo(() => areaFraction({ width: gw, height: gh, data: gridTarget(mask, gw, gh) }), [mask, gw, gh]);
   const bound = useMemo(() => gridBound(mask, gh, gw), [mask, gh, gw]);
 
   const natural = imageSize(image);

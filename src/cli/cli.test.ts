@@ -150,11 +150,17 @@ describe('camsteer steer and eval', () => {
     expect(doc.quality.n).toBe(4);
     expect(Object.keys(doc.alignment.methods)).toEqual([...CAM_METHODS]);
     expect(doc.alignment.methods.gradcam.chance).toBeGreaterThan(0.05);
+    // what the layer's grid allows: above chance, at most all of it, the best cell at least the exact fit here
+    const g = doc.alignment.methods.gradcam;
+    expect(g.exactFit).toBeGreaterThan(g.chance);
+    expect(g.bestCell).toBeGreaterThanOrEqual(g.exactFit);
+    expect(g.bestCell).toBeLessThanOrEqual(1);
     const t = await runCli(['eval', '--model', fx.modelDir, '--data', 'scored', '--mask', 'corners', '--methods', 'gradcam,layercam'], fx.dir);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/SRCC/);
     expect(t.stdout).toMatch(/LayerCAM/);
     expect(t.stdout).not.toMatch(/HiResCAM/);
+    expect(t.stdout).toMatch(/grid allows: \d\.\d{3} for the mask resampled to it, \d\.\d{3} for the best single cell/);
   });
 
   it('evaluates on the test split of the bundled photos', async () => {

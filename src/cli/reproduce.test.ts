@@ -52,7 +52,7 @@ describe('camsteer reproduce --quick', () => {
     expect(Object.keys(report.models)).toEqual(['baseline', 'salient', 'corners', 'vg']);
     const md = readFileSync(join(outDir, 'report.md'), 'utf8');
     expect(md).toMatch(/camsteer reproduce --out .* --quick/);
-    expect(md).toMatch(/\| corners \| 0\.250 \| \*\*steered\*\* \|/);
+    expect(md).toMatch(/\| corners \| 0\.250 \| 0\.695 \| 1\.000 \| \*\*steered\*\* \|/);
     const fig = PNG.sync.read(readFileSync(join(outDir, 'figure.png')));
     expect(fig.width).toBeGreaterThan(4 * 192);
     expect(fig.height).toBeGreaterThan(3 * 192);

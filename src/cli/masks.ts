@@ -12,13 +12,13 @@ import { CliError, UsageError } from './io';
 
 /**
  * A `--mask` value: a preset (corners, center, border, each with an optional size after a
- * colon), `salient[:THRESHOLD]` (spectral-residual saliency of each image, binarised at THRESHOLD or at the
- * image's suggested threshold), `text:STR`
+ * colon), `salient[:THRESHOLD]` (spectral-residual saliency of each image, binarised at THRESHOLD or
+ * by default where it keeps the image's most salient fifth, SALIENT_AREA), `text:STR`
  * (the stroke-font text, e.g. text:VG) or a PNG/JPEG file (white or opaque = 1).
  */
 export type MaskSpec =
   | { kind: 'fixed'; label: string; mask: Mask }
-  /** threshold null: each image's suggested threshold (3 x its mean saliency), as the app does. */
+  /** threshold null: each image's suggested threshold (its most salient fifth), as the app does. */
   | { kind: 'salient'; label: string; threshold: number | null };
 
 export const MASK_HELP = 'corners[:SIZE] | center[:SIZE] | border[:WIDTH] | salient[:THRESHOLD] | text:STRING | FILE.png';
@@ -119,7 +119,7 @@ async function withFft<T>(f: () => Promise<T>): Promise<T> {
 /**
  * Saliency mask of an image (the model's square input, or any view of it), at MASK_SIZE: the
  * spectral-residual saliency binarised at `threshold`, or, when null, at the image's suggested
- * threshold (3 x its mean saliency, Hou & Zhang; what the app's salient preset starts from).
+ * threshold (the one that keeps its most salient fifth; what the app's salient preset starts from).
  */
 export async function salientMask(img: RgbImage, threshold: number | null): Promise<Mask> {
   const grey = new Float32Array(img.width * img.height);

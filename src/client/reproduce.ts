@@ -1,4 +1,4 @@
-import { VG_LAMBDA, VG_SHARPNESS } from '../core/config';
+import { SALIENT_LAMBDA, VG_LAMBDA, VG_SHARPNESS } from '../core/config';
 import type { Mask } from '../core/mask';
 import { buildPreset, DEFAULT_FONT_SIZE, DEFAULT_TEXT } from '../core/maskPresets';
 import type { ModelMeta, ModelMetrics } from '../protocol/messages';
@@ -9,6 +9,14 @@ import { client } from './workerClient';
 /** The documented settings of the one-click reproduction (README, "Reproduce the experiment"). */
 export const REPRO_SETTINGS = { steerSteps: 150, lambda: 2, learningRate: 2e-3, batchSize: 8, emitEvery: 10 } as const;
 export const REPRO_KINDS: ReproKind[] = ['baseline', 'salient', 'corners', 'VG'];
+
+/** Each kind's CAM loss weight and target sharpness, as camsteer reproduce trains it (docs/cli.md). */
+export const REPRO_TARGETS: Record<ReproKind, { lambda: number; sharpness: number }> = {
+  baseline: { lambda: 0, sharpness: 1 },
+  salient: { lambda: SALIENT_LAMBDA, sharpness: 1 },
+  corners: { lambda: REPRO_SETTINGS.lambda, sharpness: 1 },
+  VG: { lambda: VG_LAMBDA, sharpness: VG_SHARPNESS },
+};
 
 /** The reproduction's learning rate: the base model's recommended one (shipped MobileNetV2: 3e-4), else REPRO_SETTINGS'. */
 export const reproLearningRate = (base: Pick<ModelMeta, 'learningRate'> | undefined): number => base?.learningRate ?? REPRO_SETTINGS.learningRate;
@@ -33,7 +41,7 @@ function loadImage(url: string): Promise<HTMLImageElement> {
   });
 }
 
-/** Each steered kind's mask for each photo: salient (spectral residual, the paper's threshold), corners, "VG". */
+/** Each steered kind's mask for each photo: salient (the most salient fifth by spectral residual, as the preset starts), corners, "VG". */
 export async function reproMasks(kind: Exclude<ReproKind, 'baseline'>, imageIds: string[]): Promise<Record<string, Mask>> {
   const photos = useStore.getState().photos;
   const out: Record<string, Mask> = {};
@@ -90,9 +98,7 @@ export async function reproduce(): Promise<void> {
           ...useStore.getState().settings,
           ...REPRO_SETTINGS,
           learningRate: reproLearningRate(useStore.getState().models.find((m) => m.id === baseModelId)),
-          // "VG" as camsteer reproduce trains it: a sharpened target at a larger weight
-          lambda: kind === 'baseline' ? 0 : kind === 'VG' ? VG_LAMBDA : REPRO_SETTINGS.lambda,
-          sharpness: kind === 'VG' ? VG_SHARPNESS : 1,
+          ...REPRO_TARGETS[kind],
         },
         baseModelId,
         targetImageId: train[0],

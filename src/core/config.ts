@@ -24,6 +24,19 @@ export const VG_SHARPNESS = 16;
 /** Its CAM loss weight: the sharpened target's MSE is small, so it takes a larger lambda (docs/cli.md). */
 export const VG_LAMBDA = 10;
 
+/**
+ * Share of the image the salient preset keeps by default: its most salient fifth (core/saliency
+ * suggestedSaliencyThreshold), in the app, the CLI's `salient` mask and the experiment.
+ */
+export const SALIENT_AREA = 0.2;
+
+/**
+ * CAM loss weight of the experiment's salient model (app and CLI). Its masks differ per photo, so
+ * steering has to change what the features encode, and that costs quality: lambda 2 gave energy
+ * 0.464 at SRCC 0.884, lambda 0.5 gave 0.408 at 0.908 (baseline 0.935; docs/cli.md).
+ */
+export const SALIENT_LAMBDA = 0.5;
+
 export type CamLossType = 'mse' | 'outside' | 'bce';
 /** Which weights steering updates: every layer, the target layer and after, or only after it. */
 export type TrainableScope = 'all' | 'last' | 'head';

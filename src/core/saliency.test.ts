@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SALIENT_AREA } from './config';
 import { areaFraction } from './mask';
 import { greyFromRgba, saliencyMap, saliencyMask, spectralResidual, suggestedSaliencyThreshold } from './saliency';
 import { useCpuBackend } from './testUtil';
@@ -43,8 +44,8 @@ describe('spectral residual saliency', () => {
       expect(Math.min(...map.data)).toBeCloseTo(0, 5);
       const mask = saliencyMask(map, suggestedSaliencyThreshold(map));
       const a = areaFraction(mask);
-      expect(a).toBeGreaterThan(0);
-      expect(a).toBeLessThan(0.3);
+      expect(a).toBeGreaterThan(0.9 * SALIENT_AREA);
+      expect(a).toBeLessThan(1.1 * SALIENT_AREA);
       expect(mask.data[Math.floor((by / H) * 128) * 128 + Math.floor((bx / W) * 128)]).toBe(1);
     }
   });
@@ -64,6 +65,22 @@ describe('spectral residual saliency', () => {
     const areas = [0.1, 0.3, 0.5, 0.7, 0.9].map((t) => areaFraction(saliencyMask(map, t)));
     for (let i = 1; i < areas.length; i++) expect(areas[i]).toBeLessThanOrEqual(areas[i - 1]);
     expect(areas[0]).toBeGreaterThan(areas[4]);
+  });
+
+  it('the suggested threshold keeps the asked share of the image, its most salient part', () => {
+    // A ramp 0..1 over 100 x 100: the top 20 % of values are the last 20 rows.
+    const data = Float32Array.from({ length: 10000 }, (_, i) => Math.floor(i / 100) / 99);
+    const map = { width: 100, height: 100, data };
+    for (const area of [0.05, 0.2, 0.5]) {
+      const mask = saliencyMask(map, suggestedSaliencyThreshold(map, area));
+      expect(areaFraction(mask)).toBeCloseTo(area, 5);
+      expect(mask.data[9999]).toBe(1);
+      expect(mask.data[0]).toBe(0);
+    }
+    expect(areaFraction(saliencyMask(map, suggestedSaliencyThreshold(map)))).toBeCloseTo(SALIENT_AREA, 5);
+    // Nothing salient: the mask is empty, not full.
+    const flat = { width: 10, height: 10, data: new Float32Array(100) };
+    expect(areaFraction(saliencyMask(flat, suggestedSaliencyThreshold(flat)))).toBe(0);
   });
 
   it('leaks no tensors', async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { cancelReproduction, REPRO_KINDS, REPRO_SETTINGS, reproduce, reproLearningRate, reproTable, type ReproRow } from '../client/reproduce';
+import { cancelReproduction, REPRO_KINDS, REPRO_SETTINGS, REPRO_TARGETS, reproduce, reproLearningRate, reproTable, type ReproRow } from '../client/reproduce';
 import { CAM_METHODS, CAM_METHOD_LABELS } from '../core/camMethods';
 import { useStore } from '../state/store';
 import { GRID_ALLOWS_TITLE, gridAllows } from './MetricsTable';
@@ -47,7 +47,8 @@ export function ReproducePanel() {
       </div>
       <p className="muted">
         Four models from the current base, on the training photos: a baseline fine-tuned without the GradCAM loss, and models steered
-        toward salient regions, the corners and the letters "VG" ({REPRO_SETTINGS.steerSteps} steps each, lambda {REPRO_SETTINGS.lambda}, learning rate{' '}
+        toward salient regions, the corners and the letters "VG" ({REPRO_SETTINGS.steerSteps} steps each, lambda {REPRO_TARGETS.corners.lambda}, for salient {REPRO_TARGETS.salient.lambda}, for "VG"
+        {' '}{REPRO_TARGETS.VG.lambda} with target sharpness {REPRO_TARGETS.VG.sharpness}; learning rate{' '}
         {reproLearningRate(base)}, batch {REPRO_SETTINGS.batchSize}). Then each is measured on the test photos against its own masks.
       </p>
       {repro?.running && (

@@ -11,7 +11,7 @@ const READ_SIZE = 240;
 export interface LoadedSaliency {
   /** Min-max normalised saliency at MASK_SIZE. */
   map: Mask;
-  /** The paper's threshold (3 x mean saliency), a good starting point for the slider. */
+  /** The threshold that keeps the most salient fifth of the image (SALIENT_AREA): the slider's start. */
   suggested: number;
 }
 

@@ -1,6 +1,6 @@
 /** The report of `camsteer reproduce`: its targets, types, acceptance checks, report.md and the stdout summary. */
 import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../core/cam';
-import { SALIENT_LAMBDA, VG_LAMBDA, VG_SHARPNESS, type CamLossType } from '../core/config';
+import { EXPERIMENT_STEERING, type CamLossType } from '../core/config';
 import type { AlignmentSummary, QualityReport } from './analysis';
 import { formatDuration } from './progress';
 import type { CurvePoint, SteerSettings } from './steering';
@@ -15,9 +15,9 @@ import type { CurvePoint, SteerSettings } from './steering';
  * Salient's masks differ per photo and cost quality to follow, so it takes a small lambda.
  */
 export const TARGETS = [
-  { id: 'salient', mask: 'salient', label: 'SALIENT', minEnergy: 0.5, lambda: SALIENT_LAMBDA, camLoss: 'mse', sharpness: 1 },
-  { id: 'corners', mask: 'corners', label: 'CORNERS', minEnergy: 0.6, lambda: 2, camLoss: 'mse', sharpness: 1 },
-  { id: 'vg', mask: 'text:VG', label: 'VG', minEnergy: 0.6, lambda: VG_LAMBDA, camLoss: 'mse', sharpness: VG_SHARPNESS },
+  { id: 'salient', mask: 'salient', label: 'SALIENT', minEnergy: 0.5, camLoss: 'mse', ...EXPERIMENT_STEERING.salient },
+  { id: 'corners', mask: 'corners', label: 'CORNERS', minEnergy: 0.6, camLoss: 'mse', ...EXPERIMENT_STEERING.corners },
+  { id: 'vg', mask: 'text:VG', label: 'VG', minEnergy: 0.6, camLoss: 'mse', ...EXPERIMENT_STEERING.vg },
 ] as const satisfies readonly ({ id: string; mask: string; label: string; minEnergy: number } & TargetSettings)[];
 
 /** The fine-tuning settings all four models share. */

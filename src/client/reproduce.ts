@@ -1,4 +1,4 @@
-import { SALIENT_LAMBDA, VG_LAMBDA, VG_SHARPNESS } from '../core/config';
+import { EXPERIMENT_STEERING } from '../core/config';
 import type { Mask } from '../core/mask';
 import { buildPreset, DEFAULT_FONT_SIZE, DEFAULT_TEXT } from '../core/maskPresets';
 import type { ModelMeta, ModelMetrics } from '../protocol/messages';
@@ -7,15 +7,15 @@ import { loadSaliency } from '../ui/mask/saliencyLoader';
 import { client } from './workerClient';
 
 /** The documented settings of the one-click reproduction (README, "Reproduce the experiment"). */
-export const REPRO_SETTINGS = { steerSteps: 150, lambda: 2, learningRate: 2e-3, batchSize: 8, emitEvery: 10 } as const;
+export const REPRO_SETTINGS = { steerSteps: 150, learningRate: 2e-3, batchSize: 8, emitEvery: 10 } as const;
 export const REPRO_KINDS: ReproKind[] = ['baseline', 'salient', 'corners', 'VG'];
 
-/** Each kind's CAM loss weight and target sharpness, as camsteer reproduce trains it (docs/cli.md). */
+/** Each kind's CAM loss weight and target sharpness, as camsteer reproduce trains it (the baseline: lambda 0). */
 export const REPRO_TARGETS: Record<ReproKind, { lambda: number; sharpness: number }> = {
   baseline: { lambda: 0, sharpness: 1 },
-  salient: { lambda: SALIENT_LAMBDA, sharpness: 1 },
-  corners: { lambda: REPRO_SETTINGS.lambda, sharpness: 1 },
-  VG: { lambda: VG_LAMBDA, sharpness: VG_SHARPNESS },
+  salient: EXPERIMENT_STEERING.salient,
+  corners: EXPERIMENT_STEERING.corners,
+  VG: EXPERIMENT_STEERING.vg,
 };
 
 /** The reproduction's learning rate: the base model's recommended one (shipped MobileNetV2: 3e-4), else REPRO_SETTINGS'. */

@@ -16,26 +16,25 @@ export const EPS = 1e-7;
 export const MAX_WATCHED = 3;
 
 /**
- * Target sharpness (core/mask gridTarget) of the experiment's "VG" model, in the app's one-click
- * reproduction and in camsteer reproduce: on MobileNetV2's 6 x 6 grid the letters' area means
- * put at most 0.42 of a heatmap's energy into the mask (docs/cli.md).
- */
-export const VG_SHARPNESS = 16;
-/** Its CAM loss weight: the sharpened target's MSE is small, so it takes a larger lambda (docs/cli.md). */
-export const VG_LAMBDA = 10;
-
-/**
  * Share of the image the salient preset keeps by default: its most salient fifth (core/saliency
  * suggestedSaliencyThreshold), in the app, the CLI's `salient` mask and the experiment.
  */
 export const SALIENT_AREA = 0.2;
 
 /**
- * CAM loss weight of the experiment's salient model (app and CLI). Its masks differ per photo, so
- * steering has to change what the features encode, and that costs quality: lambda 2 gave energy
- * 0.464 at SRCC 0.884, lambda 0.5 gave 0.408 at 0.908 (baseline 0.935; docs/cli.md).
+ * How the experiment steers each target: CAM loss weight and target sharpness (core/mask
+ * gridTarget), in the app's one-click reproduction and in camsteer reproduce (docs/cli.md).
+ * - salient: its masks differ per photo, so steering has to change what the features encode, and
+ *   that costs quality: lambda 2 gave energy 0.464 at SRCC 0.884, lambda 0.5 gave 0.408 at 0.908
+ *   (baseline 0.935).
+ * - vg: on MobileNetV2's 6 x 6 grid the letters' area means put at most 0.42 of a heatmap's energy
+ *   into the mask, so the target is sharpened; its MSE is then small, so it takes a larger lambda.
  */
-export const SALIENT_LAMBDA = 0.5;
+export const EXPERIMENT_STEERING = {
+  salient: { lambda: 0.5, sharpness: 1 },
+  corners: { lambda: 2, sharpness: 1 },
+  vg: { lambda: 10, sharpness: 16 },
+} as const;
 
 export type CamLossType = 'mse' | 'outside' | 'bce';
 /** Which weights steering updates: every layer, the target layer and after, or only after it. */

@@ -140,9 +140,9 @@ export async function saliencyMap(
  * map uses 3 x the mean saliency instead; on the bundled photos that keeps 2-7 % in specks.)
  */
 export function suggestedSaliencyThreshold(map: SaliencyMap, area = SALIENT_AREA): number {
-  const sorted = Float32Array.from(map.data).sort().reverse();
-  const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil(area * sorted.length) - 1));
-  return Math.min(0.98, Math.max(0.02, sorted[k]));
+  const sorted = Float32Array.from(map.data).sort();
+  const keep = Math.min(sorted.length, Math.max(1, Math.ceil(area * sorted.length)));
+  return Math.min(0.98, Math.max(0.02, sorted[sorted.length - keep]));
 }
 
 /** Binary mask where the normalised saliency is at least `threshold`. */

@@ -230,6 +230,31 @@ describe('bad usage', () => {
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/exists and is not empty/);
   });
+
+  it('refuses, even with --force, an output that would replace or overwrite one of its inputs', async () => {
+    const snapshot = () => ['photos', 'model', 'scored'].map((d) => readdirSync(join(fx.dir, d)).map((f) => readFileSync(join(fx.dir, d, f)).toString('base64')).join());
+    const before = snapshot();
+    const cases: [string[], RegExp][] = [
+      [['steer', '--model', fx.modelDir, '--mask', 'corners', '--images', 'photos', '--out', 'photos'], /--out .*photos is also the --images input; choose another directory/],
+      [['steer', '--model', fx.modelDir, '--mask', 'corners', '--images', 'photos', '--out', fx.dir], /--out .* contains the --model input/],
+      [['steer', '--model', 'model', '--mask', 'corners', '--images', 'photos', '--out', 'model'], /is also the --model input/],
+      [['cam', '--model', fx.modelDir, '--image', 'photos/a.png', '--out', 'photos/a.png'], /--out .*a\.png would overwrite the --image input/],
+      [['cam', '--model', fx.modelDir, '--image', 'photos/a.png', '--out', join(fx.modelDir, 'model.json')], /would overwrite the --model input/],
+      [['cam', '--model', fx.modelDir, '--image', 'photos/a.png', '--out', out('ok.json'), '--dump-input', join(fx.modelDir, 'x.json')], /--dump-input .* would overwrite the --model input/],
+      [['eval', '--model', fx.modelDir, '--data', 'scored', '--out', 'scored/scores.csv'], /would overwrite the --data input/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli([...argv, '--force'], fx.dir);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(snapshot()).toEqual(before);
+    expect(existsSync(out('ok.json'))).toBe(false);
+    // an output beside an input is fine: a report inside the scored folder
+    const ok = await runCli(['eval', '--model', fx.modelDir, '--data', 'scored', '--out', 'scored/report.json', '--json'], fx.dir);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(join(fx.dir, 'scored', 'report.json'))).toBe(true);
+  }, 60_000);
 });
 
 describe('help', () => {

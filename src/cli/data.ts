@@ -6,6 +6,7 @@ import { jpegJsCodec } from '../core/iqa/jpegCodec';
 import { buildAugmentedSet, buildFixedSet, type IqaSample, type Reference } from '../core/iqa/samples';
 import { checkSplits, type Splits } from '../core/iqa/splits';
 import { CliError } from './io';
+import type { InputPath } from './outputs';
 import { readImage, prepareInput, type Fit } from './images';
 import type { RgbImage } from '../core/iqa/image';
 
@@ -14,6 +15,11 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PHOTOS_DIR = join(ROOT, 'public/photos');
 export const SPLITS_FILE = join(ROOT, 'public/data/splits.json');
 export const MODELS_DIR = join(ROOT, 'public/models');
+/** The bundled photos and splits, inputs of the commands that train or evaluate on them (outputs.checkNotInput). */
+export const BUNDLED_INPUTS: readonly InputPath[] = [
+  { flag: 'bundled photos', path: PHOTOS_DIR },
+  { flag: 'bundled splits', path: SPLITS_FILE },
+];
 
 interface PhotoEntry {
   id: string;

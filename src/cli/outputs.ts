@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CliError, UsageError, type Io } from './io';
 
 export type Bytes = string | Uint8Array;
@@ -20,6 +20,40 @@ export function checkOutDir(path: string, force: boolean, flag = '--out', comman
   if (!statSync(path).isDirectory()) throw new UsageError(`${flag} ${path} is a file, not a directory`, command);
   if (!force && readdirSync(path).length > 0) {
     throw new UsageError(`${flag} ${path} exists and is not empty; choose another directory or pass --force to replace it`, command);
+  }
+}
+
+/** An input a command reads: its flag and absolute path (undefined when the flag is not given). */
+export interface InputPath {
+  flag: string;
+  path: string | undefined;
+  /** A directory whose every file is an input (a model directory). */
+  wholeDir?: boolean;
+}
+
+const within = (child: string, parent: string) => {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+};
+
+/** The --mask input when its value names an image file rather than a preset. */
+export function maskFileInput(io: Io, value: string | undefined): InputPath {
+  return { flag: '--mask', path: value !== undefined && /\.(png|jpe?g)$/i.test(value) ? resolvePath(io, value) : undefined };
+}
+
+/**
+ * Refuses (exit 2) an output that would destroy an input, --force or not: an output directory
+ * is replaced as a whole, so it may neither be nor contain an input; an output file may not be
+ * an input nor lie inside an input model directory.
+ */
+export function checkNotInput(out: string, kind: 'dir' | 'file', inputs: readonly InputPath[], flag = '--out', command?: string): void {
+  for (const input of inputs) {
+    if (input.path === undefined) continue;
+    const clash = kind === 'dir' ? within(input.path, out) : out === input.path || (input.wholeDir === true && within(out, input.path));
+    if (clash) {
+      const what = kind === 'dir' ? (out === input.path ? `is also the ${input.flag} input` : `contains the ${input.flag} input ${input.path}`) : `would overwrite the ${input.flag} input`;
+      throw new UsageError(`${flag} ${out} ${what}; choose another ${kind === 'dir' ? 'directory' : 'file'}`, command);
+    }
   }
 }
 

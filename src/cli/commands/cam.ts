@@ -11,7 +11,7 @@ import { inputTensor, prepareInput, readImage, viewOf } from '../images';
 import { UsageError, type Io } from '../io';
 import { maskFor, MASK_HELP, parseMaskSpec } from '../masks';
 import { loadModel } from '../modelDir';
-import { checkOutFile, Outputs, resolvePath } from '../outputs';
+import { checkNotInput, checkOutFile, maskFileInput, Outputs, resolvePath } from '../outputs';
 import { overlayImage, Raster } from '../raster';
 
 /** Longest side of the PNG overlay. */
@@ -64,13 +64,17 @@ export const camCommand: Command = {
       checkOutFile(dumpPath, force, '--dump-input', 'cam');
     }
     const maskArg = args.string('mask');
+    const modelDir = resolvePath(io, args.requireString('model'));
+    const imageArg = args.requireString('image');
+    const inputs = [{ flag: '--model', path: modelDir, wholeDir: true }, { flag: '--image', path: resolvePath(io, imageArg) }, maskFileInput(io, maskArg)];
+    checkNotInput(outPath, 'file', inputs, '--out', 'cam');
+    if (dumpPath) checkNotInput(dumpPath, 'file', inputs, '--dump-input', 'cam');
     const maskSpec = maskArg === undefined ? undefined : parseMaskSpec(maskArg, (p) => resolvePath(io, p), 'cam');
     const fit = fitOf(args);
-    const imageArg = args.requireString('image');
     const photo = readImage(resolvePath(io, imageArg));
 
     await backendOf(args);
-    const loaded = await loadModel(resolvePath(io, args.requireString('model')), args.string('layer'));
+    const loaded = await loadModel(modelDir, args.string('layer'));
     const { model, inputSize: S, layerName } = loaded;
     try {
       const input = prepareInput(photo, S, fit);

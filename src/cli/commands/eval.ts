@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../../core/cam';
 import { splitModel } from '../../core/graph';
 import type { RgbImage } from '../../core/iqa/image';
@@ -10,7 +11,7 @@ import { UsageError, type Io } from '../io';
 import { MASK_HELP, parseMaskSpec } from '../masks';
 import { loadModel } from '../modelDir';
 import { note, ProgressBar } from '../progress';
-import { checkOutFile, Outputs, resolvePath } from '../outputs';
+import { checkNotInput, checkOutFile, maskFileInput, Outputs, resolvePath, type InputPath } from '../outputs';
 import { sampleMasks } from '../steering';
 
 export interface EvalReport {
@@ -88,12 +89,17 @@ export const evalCommand: Command = {
     const spec = maskArg === undefined ? undefined : parseMaskSpec(maskArg, (p) => resolvePath(io, p), 'eval');
     const outArg = args.string('out');
     const outPath = outArg === undefined ? undefined : resolvePath(io, outArg);
-    if (outPath) checkOutFile(outPath, args.bool('force'), '--out', 'eval');
+    const modelDir = resolvePath(io, args.requireString('model'));
+    const dataArg = args.string('data');
+    if (outPath) {
+      checkOutFile(outPath, args.bool('force'), '--out', 'eval');
+      const data: InputPath[] = dataArg !== undefined ? [{ flag: '--data', path: join(resolvePath(io, dataArg), 'scores.csv') }] : [];
+      checkNotInput(outPath, 'file', [{ flag: '--model', path: modelDir, wholeDir: true }, maskFileInput(io, maskArg), ...data], '--out', 'eval');
+    }
     await backendOf(args);
-    const loaded = await loadModel(resolvePath(io, args.requireString('model')), args.string('layer'));
+    const loaded = await loadModel(modelDir, args.string('layer'));
     const { model, inputSize, layerName } = loaded;
     try {
-      const dataArg = args.string('data');
       let items: { refId: string; distortion: string | null; image: RgbImage; score: number }[];
       if (dataArg !== undefined) {
         items = scoredFolder(resolvePath(io, dataArg), inputSize, fitOf(args)).map((s) => ({ refId: s.file, distortion: null, image: s.image, score: s.score }));

@@ -6,13 +6,13 @@ import { basename, extname } from 'node:path';
 import { allCamsOf, alignmentSummary } from '../analysis';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, LAYER_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { trainSplit } from '../data';
+import { BUNDLED_INPUTS, trainSplit } from '../data';
 import { listImages, readImage } from '../images';
 import { CliError, type Io } from '../io';
 import { MASK_HELP, parseMaskSpec, type MaskSpec } from '../masks';
 import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
 import { note, ProgressBar, formatDuration } from '../progress';
-import { checkOutDir, Outputs, resolvePath } from '../outputs';
+import { checkNotInput, checkOutDir, maskFileInput, Outputs, resolvePath } from '../outputs';
 import { fineTune, sampleMasks, STEER_DEFAULTS, thinCurve, trainItems, type CurvePoint, type SteerSettings } from '../steering';
 import type { Mask } from '../../core/mask';
 
@@ -143,12 +143,21 @@ export const steerCommand: Command = {
     const outArg = args.requireString('out');
     const outDir = resolvePath(io, outArg);
     checkOutDir(outDir, args.bool('force'), '--out', 'steer');
-    const spec = parseMaskSpec(args.requireString('mask'), (p) => resolvePath(io, p), 'steer');
-    const settings = settingsOf(args);
+    const maskArg = args.requireString('mask');
+    const modelDir = resolvePath(io, args.requireString('model'));
     const imagesArg = args.string('images');
+    checkNotInput(
+      outDir,
+      'dir',
+      [{ flag: '--model', path: modelDir }, maskFileInput(io, maskArg), ...(imagesArg !== undefined ? [{ flag: '--images', path: resolvePath(io, imagesArg) }] : BUNDLED_INPUTS)],
+      '--out',
+      'steer',
+    );
+    const spec = parseMaskSpec(maskArg, (p) => resolvePath(io, p), 'steer');
+    const settings = settingsOf(args);
     if (imagesArg !== undefined) listImages(resolvePath(io, imagesArg));
     const backend = await backendOf(args);
-    const loaded = await loadModel(resolvePath(io, args.requireString('model')), args.string('layer'));
+    const loaded = await loadModel(modelDir, args.string('layer'));
     const t0 = Date.now();
     try {
       const dataBar = new ProgressBar(io, 'data', 1, quiet);

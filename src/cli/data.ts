@@ -17,8 +17,8 @@ export const SPLITS_FILE = join(ROOT, 'public/data/splits.json');
 export const MODELS_DIR = join(ROOT, 'public/models');
 /** The bundled photos and splits, inputs of the commands that train or evaluate on them (outputs.checkNotInput). */
 export const BUNDLED_INPUTS: readonly InputPath[] = [
-  { flag: 'bundled photos', path: PHOTOS_DIR },
-  { flag: 'bundled splits', path: SPLITS_FILE },
+  { label: 'bundled photos', path: PHOTOS_DIR },
+  { label: 'bundled splits', path: SPLITS_FILE },
 ];
 
 interface PhotoEntry {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CliError, UsageError, type Io } from './io';
 
 export type Bytes = string | Uint8Array;
@@ -23,9 +23,9 @@ export function checkOutDir(path: string, force: boolean, flag = '--out', comman
   }
 }
 
-/** An input a command reads: its flag and absolute path (undefined when the flag is not given). */
+/** An input a command reads: what names it (its flag) and its absolute path (undefined when not given). */
 export interface InputPath {
-  flag: string;
+  label: string;
   path: string | undefined;
   /** A directory whose every file is an input (a model directory). */
   wholeDir?: boolean;
@@ -33,12 +33,12 @@ export interface InputPath {
 
 const within = (child: string, parent: string) => {
   const r = relative(parent, child);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
 };
 
 /** The --mask input when its value names an image file rather than a preset. */
 export function maskFileInput(io: Io, value: string | undefined): InputPath {
-  return { flag: '--mask', path: value !== undefined && /\.(png|jpe?g)$/i.test(value) ? resolvePath(io, value) : undefined };
+  return { label: '--mask', path: value !== undefined && /\.(png|jpe?g)$/i.test(value) ? resolvePath(io, value) : undefined };
 }
 
 /**
@@ -51,7 +51,7 @@ export function checkNotInput(out: string, kind: 'dir' | 'file', inputs: readonl
     if (input.path === undefined) continue;
     const clash = kind === 'dir' ? within(input.path, out) : out === input.path || (input.wholeDir === true && within(out, input.path));
     if (clash) {
-      const what = kind === 'dir' ? (out === input.path ? `is also the ${input.flag} input` : `contains the ${input.flag} input ${input.path}`) : `would overwrite the ${input.flag} input`;
+      const what = kind === 'dir' ? (out === input.path ? `is also the ${input.label} input` : `contains the ${input.label} input ${input.path}`) : `would overwrite the ${input.label} input`;
       throw new UsageError(`${flag} ${out} ${what}; choose another ${kind === 'dir' ? 'directory' : 'file'}`, command);
     }
   }

@@ -66,7 +66,7 @@ export const camCommand: Command = {
     const maskArg = args.string('mask');
     const modelDir = resolvePath(io, args.requireString('model'));
     const imageArg = args.requireString('image');
-    const inputs = [{ flag: '--model', path: modelDir, wholeDir: true }, { flag: '--image', path: resolvePath(io, imageArg) }, maskFileInput(io, maskArg)];
+    const inputs = [{ label: '--model', path: modelDir, wholeDir: true }, { label: '--image', path: resolvePath(io, imageArg) }, maskFileInput(io, maskArg)];
     checkNotInput(outPath, 'file', inputs, '--out', 'cam');
     if (dumpPath) checkNotInput(dumpPath, 'file', inputs, '--dump-input', 'cam');
     const maskSpec = maskArg === undefined ? undefined : parseMaskSpec(maskArg, (p) => resolvePath(io, p), 'cam');

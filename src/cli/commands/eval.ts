@@ -93,8 +93,8 @@ export const evalCommand: Command = {
     const dataArg = args.string('data');
     if (outPath) {
       checkOutFile(outPath, args.bool('force'), '--out', 'eval');
-      const data: InputPath[] = dataArg !== undefined ? [{ flag: '--data', path: join(resolvePath(io, dataArg), 'scores.csv') }] : [];
-      checkNotInput(outPath, 'file', [{ flag: '--model', path: modelDir, wholeDir: true }, maskFileInput(io, maskArg), ...data], '--out', 'eval');
+      const data: InputPath[] = dataArg !== undefined ? [{ label: '--data', path: join(resolvePath(io, dataArg), 'scores.csv') }] : [];
+      checkNotInput(outPath, 'file', [{ label: '--model', path: modelDir, wholeDir: true }, maskFileInput(io, maskArg), ...data], '--out', 'eval');
     }
     await backendOf(args);
     const loaded = await loadModel(modelDir, args.string('layer'));

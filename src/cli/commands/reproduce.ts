@@ -119,7 +119,7 @@ export const reproduceCommand: Command = {
     const crops = args.number('crops') ?? preset.crops;
     const specs = Object.fromEntries(TARGETS.map((t) => [t.id, parseMaskSpec(t.mask, (p) => p)])) as Record<TargetId, MaskSpec>;
     const { name, path } = modelPath(io, args.string('model') ?? 'mobilenetv2');
-    checkNotInput(outDir, 'dir', [{ flag: '--model', path }, ...BUNDLED_INPUTS], '--out', 'reproduce');
+    checkNotInput(outDir, 'dir', [{ label: '--model', path }, ...BUNDLED_INPUTS], '--out', 'reproduce');
     const splits = loadSplits();
     const backend = await backendOf(args);
     const start = await loadModel(path);

@@ -149,7 +149,7 @@ export const steerCommand: Command = {
     checkNotInput(
       outDir,
       'dir',
-      [{ flag: '--model', path: modelDir }, maskFileInput(io, maskArg), ...(imagesArg !== undefined ? [{ flag: '--images', path: resolvePath(io, imagesArg) }] : BUNDLED_INPUTS)],
+      [{ label: '--model', path: modelDir }, maskFileInput(io, maskArg), ...(imagesArg !== undefined ? [{ label: '--images', path: resolvePath(io, imagesArg) }] : BUNDLED_INPUTS)],
       '--out',
       'steer',
     );

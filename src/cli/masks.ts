@@ -63,6 +63,15 @@ export function checkMaskArea(mask: Mask, label: string): void {
 }
 
 /** Parses a --mask value. Unknown presets are usage errors (2); unreadable files fail (1). */
+const PRESET_HEADS = new Set(['corners', 'center', 'border', 'salient', 'text']);
+
+/** The file a --mask value names (resolved), or undefined for a preset: what parseMaskSpec reads as a file. */
+export function maskFilePath(value: string | undefined, resolveFile: (p: string) => string): string | undefined {
+  if (value === undefined) return undefined;
+  const colon = value.indexOf(':');
+  return PRESET_HEADS.has((colon < 0 ? value : value.slice(0, colon)).toLowerCase()) ? undefined : resolveFile(value);
+}
+
 export function parseMaskSpec(value: string, resolveFile: (p: string) => string, command?: string): MaskSpec {
   const colon = value.indexOf(':');
   const head = (colon < 0 ? value : value.slice(0, colon)).toLowerCase();
@@ -89,7 +98,7 @@ export function parseMaskSpec(value: string, resolveFile: (p: string) => string,
       return { kind: 'fixed', label: value, mask: buildPreset({ kind: 'text', text: arg, fontSize: DEFAULT_FONT_SIZE }) };
     }
     default: {
-      const path = resolveFile(value);
+      const path = maskFilePath(value, resolveFile)!;
       if (!/\.(png|jpe?g)$/i.test(value) && !existsSync(path)) {
         throw new UsageError(`--mask ${value}: not a preset (${MASK_HELP})`, command);
       }

@@ -36,11 +36,6 @@ const within = (child: string, parent: string) => {
   return r === '' || (r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r));
 };
 
-/** The --mask input when its value names an image file rather than a preset. */
-export function maskFileInput(io: Io, value: string | undefined): InputPath {
-  return { label: '--mask', path: value !== undefined && /\.(png|jpe?g)$/i.test(value) ? resolvePath(io, value) : undefined };
-}
-
 /**
  * Refuses (exit 2) an output that would destroy an input, --force or not: an output directory
  * is replaced as a whole, so it may neither be nor contain an input; an output file may not be

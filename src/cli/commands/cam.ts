@@ -9,9 +9,9 @@ import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, FIT_FLAG, fitOf, FORCE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
 import { inputTensor, prepareInput, readImage, viewOf } from '../images';
 import { UsageError, type Io } from '../io';
-import { maskFor, MASK_HELP, parseMaskSpec } from '../masks';
+import { maskFilePath, maskFor, MASK_HELP, parseMaskSpec } from '../masks';
 import { loadModel } from '../modelDir';
-import { checkNotInput, checkOutFile, maskFileInput, Outputs, resolvePath } from '../outputs';
+import { checkNotInput, checkOutFile, Outputs, resolvePath } from '../outputs';
 import { overlayImage, Raster } from '../raster';
 
 /** Longest side of the PNG overlay. */
@@ -66,12 +66,13 @@ export const camCommand: Command = {
     const maskArg = args.string('mask');
     const modelDir = resolvePath(io, args.requireString('model'));
     const imageArg = args.requireString('image');
-    const inputs = [{ label: '--model', path: modelDir, wholeDir: true }, { label: '--image', path: resolvePath(io, imageArg) }, maskFileInput(io, maskArg)];
+    const imagePath = resolvePath(io, imageArg);
+    const inputs = [{ label: '--model', path: modelDir, wholeDir: true }, { label: '--image', path: imagePath }, { label: '--mask', path: maskFilePath(maskArg, (p) => resolvePath(io, p)) }];
     checkNotInput(outPath, 'file', inputs, '--out', 'cam');
     if (dumpPath) checkNotInput(dumpPath, 'file', inputs, '--dump-input', 'cam');
     const maskSpec = maskArg === undefined ? undefined : parseMaskSpec(maskArg, (p) => resolvePath(io, p), 'cam');
     const fit = fitOf(args);
-    const photo = readImage(resolvePath(io, imageArg));
+    const photo = readImage(imagePath);
 
     await backendOf(args);
     const loaded = await loadModel(modelDir, args.string('layer'));

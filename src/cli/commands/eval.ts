@@ -8,10 +8,10 @@ import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, FIT_FLAG, fitOf, FORCE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
 import { scoredFolder, testSplit } from '../data';
 import { UsageError, type Io } from '../io';
-import { MASK_HELP, parseMaskSpec } from '../masks';
+import { MASK_HELP, maskFilePath, parseMaskSpec } from '../masks';
 import { loadModel } from '../modelDir';
 import { note, ProgressBar } from '../progress';
-import { checkNotInput, checkOutFile, maskFileInput, Outputs, resolvePath, type InputPath } from '../outputs';
+import { checkNotInput, checkOutFile, Outputs, resolvePath, type InputPath } from '../outputs';
 import { sampleMasks } from '../steering';
 
 export interface EvalReport {
@@ -91,18 +91,19 @@ export const evalCommand: Command = {
     const outPath = outArg === undefined ? undefined : resolvePath(io, outArg);
     const modelDir = resolvePath(io, args.requireString('model'));
     const dataArg = args.string('data');
+    const dataDir = dataArg === undefined ? undefined : resolvePath(io, dataArg);
     if (outPath) {
       checkOutFile(outPath, args.bool('force'), '--out', 'eval');
-      const data: InputPath[] = dataArg !== undefined ? [{ label: '--data', path: join(resolvePath(io, dataArg), 'scores.csv') }] : [];
-      checkNotInput(outPath, 'file', [{ label: '--model', path: modelDir, wholeDir: true }, maskFileInput(io, maskArg), ...data], '--out', 'eval');
+      const data: InputPath[] = dataDir !== undefined ? [{ label: '--data', path: join(dataDir, 'scores.csv') }] : [];
+      checkNotInput(outPath, 'file', [{ label: '--model', path: modelDir, wholeDir: true }, { label: '--mask', path: maskFilePath(maskArg, (p) => resolvePath(io, p)) }, ...data], '--out', 'eval');
     }
     await backendOf(args);
     const loaded = await loadModel(modelDir, args.string('layer'));
     const { model, inputSize, layerName } = loaded;
     try {
       let items: { refId: string; distortion: string | null; image: RgbImage; score: number }[];
-      if (dataArg !== undefined) {
-        items = scoredFolder(resolvePath(io, dataArg), inputSize, fitOf(args)).map((s) => ({ refId: s.file, distortion: null, image: s.image, score: s.score }));
+      if (dataDir !== undefined) {
+        items = scoredFolder(dataDir, inputSize, fitOf(args)).map((s) => ({ refId: s.file, distortion: null, image: s.image, score: s.score }));
       } else {
         const bar = new ProgressBar(io, 'test split', 1, quiet);
         items = await testSplit(inputSize, loaded.metadata, (d, t) => {

@@ -9,10 +9,10 @@ import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, LAYER_FLAG, QU
 import { BUNDLED_INPUTS, trainSplit } from '../data';
 import { listImages, readImage } from '../images';
 import { CliError, type Io } from '../io';
-import { MASK_HELP, parseMaskSpec, type MaskSpec } from '../masks';
+import { MASK_HELP, maskFilePath, parseMaskSpec, type MaskSpec } from '../masks';
 import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
 import { note, ProgressBar, formatDuration } from '../progress';
-import { checkNotInput, checkOutDir, maskFileInput, Outputs, resolvePath } from '../outputs';
+import { checkNotInput, checkOutDir, Outputs, resolvePath } from '../outputs';
 import { fineTune, sampleMasks, STEER_DEFAULTS, thinCurve, trainItems, type CurvePoint, type SteerSettings } from '../steering';
 import type { Mask } from '../../core/mask';
 
@@ -146,16 +146,17 @@ export const steerCommand: Command = {
     const maskArg = args.requireString('mask');
     const modelDir = resolvePath(io, args.requireString('model'));
     const imagesArg = args.string('images');
+    const imagesDir = imagesArg === undefined ? undefined : resolvePath(io, imagesArg);
     checkNotInput(
       outDir,
       'dir',
-      [{ label: '--model', path: modelDir }, maskFileInput(io, maskArg), ...(imagesArg !== undefined ? [{ label: '--images', path: resolvePath(io, imagesArg) }] : BUNDLED_INPUTS)],
+      [{ label: '--model', path: modelDir }, { label: '--mask', path: maskFilePath(maskArg, (p) => resolvePath(io, p)) }, ...(imagesDir !== undefined ? [{ label: '--images', path: imagesDir }] : BUNDLED_INPUTS)],
       '--out',
       'steer',
     );
     const spec = parseMaskSpec(maskArg, (p) => resolvePath(io, p), 'steer');
     const settings = settingsOf(args);
-    if (imagesArg !== undefined) listImages(resolvePath(io, imagesArg));
+    if (imagesDir !== undefined) listImages(imagesDir);
     const backend = await backendOf(args);
     const loaded = await loadModel(modelDir, args.string('layer'));
     const t0 = Date.now();
@@ -166,8 +167,8 @@ export const steerCommand: Command = {
         dataBar.update(d);
       };
       const samples =
-        imagesArg !== undefined
-          ? await folderSamples(resolvePath(io, imagesArg), loaded.inputSize, settings.seed, onData)
+        imagesDir !== undefined
+          ? await folderSamples(imagesDir, loaded.inputSize, settings.seed, onData)
           : await trainSplit(loaded.inputSize, loaded.metadata, args.number('crops') ?? 4, onData);
       dataBar.close();
       const masks = await sampleMasks(samples, spec);

@@ -31,6 +31,9 @@ function contentSecurityPolicy(): Plugin {
 
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
+  // Fault injection and the window handle for the browser tests exist only in a test build
+  // (`npm run build:e2e`); `npm run build` drops them (e2e/bundle.spec.ts checks).
+  define: { __TEST_HOOKS__: JSON.stringify(process.env.CAMSTEER_TEST_HOOKS === '1') },
   server: { port: 5173, strictPort: false },
   preview: { port: 4173, strictPort: true },
   worker: { format: 'es' },

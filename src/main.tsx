@@ -1,12 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { installTestHandle } from './client/testHooks';
 import { client } from './client/workerClient';
 import { useStore } from './state/store';
 import { App } from './ui/App';
 import './ui/app.css';
 
-/** Read-only handle for end-to-end tests (state inspection, fault injection). */
-(window as unknown as { __camsteer: unknown }).__camsteer = { store: useStore, client };
+if (__TEST_HOOKS__) installTestHandle(useStore, (msg) => client.sendTestHook(msg));
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

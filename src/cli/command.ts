@@ -2,7 +2,7 @@ import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
 import { startBackend, type BackendChoice } from './backend';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError, type Io } from './io';
-import { frozenCut } from './tail';
+import { frozenCut } from '../core/graph';
 import { FITS, type Fit } from './images';
 
 /** A CLI command: its flags and help (spec) and what it does (returns the exit code). */
@@ -48,6 +48,9 @@ export const LAYER_FLAG: FlagSpec = {
 };
 
 export const FORCE_FLAG: FlagSpec = { name: 'force', type: 'boolean', help: 'Replace existing output files or directories.' };
+
+/** The flags every command that writes and computes ends with. */
+export const COMMON_FLAGS: readonly FlagSpec[] = [FORCE_FLAG, BACKEND_FLAG, QUIET_FLAG];
 
 export async function backendOf(args: ParsedArgs): Promise<string> {
   return startBackend((args.string('backend') ?? 'auto') as BackendChoice);

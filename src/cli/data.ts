@@ -35,12 +35,30 @@ function readJson<T>(path: string, what: string): T {
   }
 }
 
+/** The shipped models, named by --model without a path. */
+export const SHIPPED_MODELS = ['tiny', 'mobilenetv2'] as const;
+
+/**
+ * A --model value: a shipped model's name (public/models/NAME, which must exist) or a path to a
+ * model directory, model.json or exported .zip.
+ */
+export function modelArg(io: { cwd: string }, value: string): { name: string; path: string } {
+  if ((SHIPPED_MODELS as readonly string[]).includes(value)) {
+    const path = join(MODELS_DIR, value);
+    if (!existsSync(join(path, 'model.json'))) {
+      throw new CliError(`the shipped ${value} model is missing (${path}/model.json); make it with: camsteer pretrain --model ${value}`);
+    }
+    return { name: value, path };
+  }
+  return { name: value, path: resolve(io.cwd, value) };
+}
+
 /** The bundled photos' index (public/photos/index.json). */
 export function photoIndex(): PhotoEntry[] {
   return readJson<PhotoEntry[]>(join(PHOTOS_DIR, 'index.json'), 'the photo index');
 }
 
-/** The fixed split by reference photo (public/data/splits.json, written by the pretraining script). */
+/** The fixed split by reference photo (public/data/splits.json). */
 export function loadSplits(): Splits {
   const s = readJson<Splits>(SPLITS_FILE, 'the IQA split file');
   try {
@@ -64,7 +82,7 @@ export function loadReferences(ids: readonly string[]): Reference[] {
 /**
  * The data settings of the IQA pipeline (src/core/iqa/data.ts) at a model's input size: those
  * the model was pretrained with when its metadata records them (camsteer.training.dataConfig,
- * as scripts/pretrain.ts writes), else DEFAULT_DATA_CONFIG.
+ * as camsteer pretrain writes), else DEFAULT_DATA_CONFIG.
  */
 export function dataConfig(inputSize: number, metadata: Record<string, unknown> = {}): IqaDataConfig {
   const recorded = (metadata.camsteer as { training?: { dataConfig?: Partial<IqaDataConfig> } } | undefined)?.training?.dataConfig;
@@ -77,9 +95,9 @@ type OnProgress = (done: number, total: number) => void;
  * The test split exactly as the IQA pipeline builds it for evaluation: each test reference's
  * centred square, pristine + 3 distortions x 5 levels, MS-SSIM labels (buildEvalSplit).
  */
-export async function testSplit(inputSize: number, metadata: Record<string, unknown>, onProgress?: OnProgress): Promise<IqaSample[]> {
+export async function testSplit(inputSize: number, metadata: Record<string, unknown>, onProgress?: OnProgress, which: 'test' | 'val' = 'test'): Promise<IqaSample[]> {
   const splits = loadSplits();
-  return buildEvalSplit(loadReferences(splits.test), splits, 'test', dataConfig(inputSize, metadata), jpegJsCodec, onProgress);
+  return buildEvalSplit(loadReferences(splits[which]), splits, which, dataConfig(inputSize, metadata), jpegJsCodec, onProgress);
 }
 
 /**

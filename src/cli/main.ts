@@ -4,13 +4,16 @@ import type { Command } from './command';
 import { auditCommand } from './commands/audit';
 import { camCommand } from './commands/cam';
 import { evalCommand } from './commands/eval';
+import { pretrainCommand } from './commands/pretrain';
 import { reproduceCommand } from './commands/reproduce';
 import { scoreCommand } from './commands/score';
 import { steerCommand } from './commands/steer';
+import { CutError } from '../core/graph';
 import { ImageInputError } from '../core/iqa/image';
+import { DivergenceError } from '../core/steer/run';
 import { CliError, errorMessage, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, UsageError, type Io } from './io';
 
-export const COMMANDS: readonly Command[] = [scoreCommand, camCommand, steerCommand, evalCommand, reproduceCommand, auditCommand];
+export const COMMANDS: readonly Command[] = [scoreCommand, camCommand, steerCommand, evalCommand, reproduceCommand, auditCommand, pretrainCommand];
 
 export const VERSION = '0.1.0';
 
@@ -68,7 +71,12 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
       io.stderr(`${prefix}: error: ${e.message}\n${shortUsage(command.spec)}`);
       return EXIT_USAGE;
     }
-    if (e instanceof CliError || e instanceof ImageInputError) {
+    if (e instanceof DivergenceError) {
+      const lr = e.learningRate;
+      io.stderr(`${prefix}: error: training diverged by step ${e.step} (the loss became NaN or infinite); nothing was written. Try a smaller --lr (now ${lr}; ${lr / 10} is a good next try)\n`);
+      return EXIT_FAILURE;
+    }
+    if (e instanceof CliError || e instanceof ImageInputError || e instanceof CutError) {
       io.stderr(`${prefix}: error: ${e.message}\n`);
       return EXIT_FAILURE;
     }

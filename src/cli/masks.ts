@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
 import { PNG } from 'pngjs';
 import { MASK_SIZE } from '../core/config';
 import { decodeImage } from '../core/iqa/decode';
@@ -111,21 +110,6 @@ export function parseMaskSpec(value: string, resolveFile: (p: string) => string,
 }
 
 /**
- * Runs `f` on the cpu backend when the active one lacks complex numbers (tfjs wasm has no
- * Complex/FFT kernels), then switches back. Only for work that makes its own tensors.
- */
-async function withFft<T>(f: () => Promise<T>): Promise<T> {
-  const prev = tf.getBackend();
-  if (prev === 'cpu' || tf.getKernel('Complex', prev)) return f();
-  if (!(await tf.setBackend('cpu'))) throw new CliError('the salient mask needs the tfjs cpu backend (FFT), which could not start');
-  try {
-    return await f();
-  } finally {
-    await tf.setBackend(prev);
-  }
-}
-
-/**
  * Saliency mask of an image (the model's square input, or any view of it), at MASK_SIZE: the
  * spectral-residual saliency binarised at `threshold`, or, when null, at the image's suggested
  * threshold (the one that keeps its most salient fifth; what the app's salient preset starts from).
@@ -133,7 +117,7 @@ async function withFft<T>(f: () => Promise<T>): Promise<T> {
 export async function salientMask(img: RgbImage, threshold: number | null): Promise<Mask> {
   const grey = new Float32Array(img.width * img.height);
   for (let i = 0; i < grey.length; i++) grey[i] = (0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2]) / 255;
-  const map = await withFft(() => saliencyMap(grey, img.width, img.height, { outSize: MASK_SIZE }));
+  const map = saliencyMap(grey, img.width, img.height, { outSize: MASK_SIZE });
   return binarizeMask(map, threshold ?? suggestedSaliencyThreshold(map));
 }
 

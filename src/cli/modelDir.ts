@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { declaredBytes, fromArtifacts, toArtifacts, type StoredArtifacts } from '../core/artifacts';
 import { SCORE_SCALE } from '../core/config';
+import { toFloat16 } from '../core/float16';
 import { camLayerNames } from '../core/model';
 import { ModelImportError, unzipModel } from '../core/modelZip';
 import { CliError, UsageError } from './io';
@@ -143,18 +144,21 @@ export async function loadModel(path: string, layer?: string): Promise<LoadedMod
  * The files of a tfjs LayersModel directory, as the app exports it and `tf.loadLayersModel`
  * reads it: model.json (topology, weights manifest, userDefinedMetadata) and weights.bin.
  */
-export async function modelFiles(model: tf.LayersModel, metadata: Record<string, unknown>): Promise<Map<string, Bytes>> {
+export async function modelFiles(model: tf.LayersModel, metadata: Record<string, unknown>, opts: { float16?: boolean } = {}): Promise<Map<string, Bytes>> {
   const a = await toArtifacts(model);
+  let specs = a.weightSpecs;
+  let data: Uint8Array<ArrayBuffer> = new Uint8Array(a.weightData);
+  if (opts.float16) ({ specs, data } = toFloat16(specs, data));
   const json = {
     format: 'layers-model',
     generatedBy: `CamSteer CLI (TensorFlow.js ${tf.version.tfjs})`,
     convertedBy: null,
     modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
     userDefinedMetadata: { scoreScale: SCORE_SCALE, ...metadata },
   };
   return new Map<string, Bytes>([
     ['model.json', JSON.stringify(json)],
-    ['weights.bin', new Uint8Array(a.weightData)],
+    ['weights.bin', data],
   ]);
 }

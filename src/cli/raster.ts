@@ -3,7 +3,7 @@ import { normalizeMap, upsampleBilinear } from '../core/alignment';
 import { resizeMask, type Mask } from '../core/mask';
 import { textMask } from '../core/textMask';
 import { resize, type RgbImage } from '../core/iqa/image';
-import { colormapLut, type Colormap } from '../render/colormap';
+import { colormapLut, type Colormap } from '../core/colormap';
 
 export type Rgb = readonly [number, number, number];
 

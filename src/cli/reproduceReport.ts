@@ -1,9 +1,10 @@
 /** The report of `camsteer reproduce`: its targets, types, acceptance checks, report.md and the stdout summary. */
 import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../core/cam';
 import { EXPERIMENT_STEERING, type CamLossType } from '../core/config';
-import type { AlignmentSummary, QualityReport } from './analysis';
+import type { AlignmentSummary, QualityReport } from '../core/evaluation';
 import { formatDuration } from './progress';
-import type { CurvePoint, SteerSettings } from './steering';
+import type { SteerSettings } from '../core/steer/fineTune';
+import type { CurvePoint } from '../core/steer/run';
 
 /**
  * The three steering targets of the experiment, their CAM loss weight and type, target

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTinyModel } from '../core/model';
 import { presetMask } from '../core/mask';
 import { startBackend } from './backend';
-import { fineTune, type SteerSettings, type TrainItem } from './steering';
-import { frozenCut, isCut } from './tail';
+import { frozenCut, isCut } from '../core/graph';
+import { fineTune, type SteerSettings, type TrainItem } from '../core/steer/fineTune';
 import { patternRgba } from './testFixtures';
 
 beforeAll(() => startBackend());

@@ -1,6 +1,6 @@
 import type { Mask } from '../core/mask';
 import { KeyValueStore, simulateStorageUnavailable } from '../shared/kvStore';
-import { storageOffForTests } from './workerClient';
+import { storageOffForTests } from './testHooks';
 import { useStore, type AppState, type MaskScope, type PhotoEntry } from '../state/store';
 
 interface SavedMasks {
@@ -24,7 +24,7 @@ const MASKS_KEY = 'masks';
  */
 export async function restoreAndPersist(): Promise<PhotoEntry[]> {
   let store: KeyValueStore<SavedMasks | SavedUpload>;
-  simulateStorageUnavailable(storageOffForTests());
+  if (__TEST_HOOKS__) simulateStorageUnavailable(storageOffForTests());
   try {
     store = await KeyValueStore.open<SavedMasks | SavedUpload>('camsteer-workspace', 'items');
   } catch (e) {

@@ -3,7 +3,6 @@ import type { Mask } from '../core/mask';
 import { buildPreset, DEFAULT_FONT_SIZE, DEFAULT_TEXT } from '../core/maskPresets';
 import type { ModelMeta, ModelMetrics } from '../protocol/messages';
 import { useStore, type ReproKind } from '../state/store';
-import { loadSaliency } from '../ui/mask/saliencyLoader';
 import { client } from './workerClient';
 
 /** The documented settings of the one-click reproduction (README, "Reproduce the experiment"). */
@@ -21,37 +20,14 @@ export const REPRO_TARGETS: Record<ReproKind, { lambda: number; sharpness: numbe
 /** The reproduction's learning rate: the base model's recommended one (shipped MobileNetV2: 3e-4), else REPRO_SETTINGS'. */
 export const reproLearningRate = (base: Pick<ModelMeta, 'learningRate'> | undefined): number => base?.learningRate ?? REPRO_SETTINGS.learningRate;
 
-interface Splits {
-  train: string[];
-  test: string[];
-}
-
-async function loadSplits(): Promise<Splits> {
-  const res = await fetch(`${import.meta.env.BASE_URL}data/splits.json`);
-  if (!res.ok) throw new Error('The split file data/splits.json is missing.');
-  return (await res.json()) as Splits;
-}
-
-function loadImage(url: string): Promise<HTMLImageElement> {
-  return new Promise((resolve, reject) => {
-    const i = new Image();
-    i.onload = () => resolve(i);
-    i.onerror = () => reject(new Error(`could not load ${url}`));
-    i.src = url;
-  });
-}
-
 /** Each steered kind's mask for each photo: salient (the most salient fifth by spectral residual, as the preset starts), corners, "VG". */
 export async function reproMasks(kind: Exclude<ReproKind, 'baseline'>, imageIds: string[]): Promise<Record<string, Mask>> {
-  const photos = useStore.getState().photos;
   const out: Record<string, Mask> = {};
   for (const id of imageIds) {
     if (kind === 'corners') out[id] = buildPreset({ kind: 'corners', size: 0.25 });
     else if (kind === 'VG') out[id] = buildPreset({ kind: 'text', text: DEFAULT_TEXT, fontSize: DEFAULT_FONT_SIZE });
     else {
-      const photo = photos.find((p) => p.id === id);
-      if (!photo) continue;
-      const sal = await loadSaliency(await loadImage(photo.url));
+      const sal = await client.saliency(id);
       out[id] = buildPreset({ kind: 'salient', threshold: sal.suggested }, { saliency: sal.map });
     }
   }
@@ -82,7 +58,8 @@ export async function reproduce(): Promise<void> {
   s.setRepro(null);
   s.setRepro({ running: true, current: null, index: 0, error: null });
   try {
-    const splits = await loadSplits();
+    const splits = s.splits;
+    if (!splits) throw new Error('The split file data/splits.json is missing.');
     const loaded = new Set(s.photos.map((p) => p.id));
     const train = splits.train.filter((id) => loaded.has(id));
     const test = splits.test.filter((id) => loaded.has(id));

@@ -2,6 +2,8 @@ import { MAX_WATCHED, SETTING_LIMITS, type TrainSettings } from '../core/config'
 import { areaFraction, assertSteerable } from '../core/mask';
 import type { Mask } from '../core/mask';
 import type { BackendChoice, BackendInfo, FromWorker, ImagePayload, ModelMeta, ModelMetrics, ToWorker } from '../protocol/messages';
+import type { TestHookMessage } from '../protocol/testHooks';
+import { storageOffForTests } from './testHooks';
 import { maskOf, useStore, type PhotoEntry } from '../state/store';
 
 /** Largest side an image is sent to the worker at; the model input is far smaller. */
@@ -37,7 +39,8 @@ class WorkerClient {
     };
     this.worker = worker;
     this.store.setStage('checking', 'Starting the training worker');
-    this.send({ type: 'init', backend, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href, noStorage: storageOffForTests() });
+    if (__TEST_HOOKS__ && storageOffForTests()) this.sendTestHook({ type: 'simulateNoStorage' });
+    this.send({ type: 'init', backend, baseUrl: new URL(import.meta.env.BASE_URL, location.href).href });
   }
 
   /**
@@ -62,11 +65,9 @@ class WorkerClient {
   }
 
   /** Test hooks: make the worker crash, or lose its GPU device. */
-  simulateCrash(): void {
-    this.send({ type: 'simulateCrash' });
-  }
-  simulateDeviceLoss(): void {
-    this.send({ type: 'simulateDeviceLoss' });
+  /** Fault injection (test builds only; a production build drops the call). */
+  sendTestHook(msg: TestHookMessage): void {
+    if (__TEST_HOOKS__) this.send(msg);
   }
 
   private send(msg: ToWorker, transfer: Transferable[] = []): void {
@@ -101,6 +102,7 @@ class WorkerClient {
   }
 
   private nextRequest = 1;
+  private pendingSaliency = new Map<number, { resolve(r: { map: Mask; suggested: number }): void; reject(e: Error): void }>();
 
   /** Starts a training run with explicit parameters; resolves when it ends (rejects on error). */
   trainWith(req: Omit<Extract<ToWorker, { type: 'train' }>, 'type'>): Promise<DoneMsg> {
@@ -120,9 +122,19 @@ class WorkerClient {
     return p;
   }
 
+  /** Saliency maps of a photo, computed in the worker (the salient preset, the reproduction's masks). */
+  saliency(imageId: string): Promise<{ map: Mask; suggested: number }> {
+    const requestId = this.nextRequest++;
+    const p = new Promise<{ map: Mask; suggested: number }>((resolve, reject) => this.pendingSaliency.set(requestId, { resolve, reject }));
+    this.send({ type: 'saliency', requestId, imageId });
+    return p;
+  }
+
   private failWaiters(e: Error): void {
     this.discarding = false;
     this.runWaiters.splice(0).forEach((w) => w.reject(e));
+    for (const p of this.pendingSaliency.values()) p.reject(e);
+    this.pendingSaliency.clear();
     for (const [id, p] of this.pendingEvals) {
       p.reject(e);
       this.pendingEvals.delete(id);
@@ -298,6 +310,16 @@ class WorkerClient {
         void this.setImages(s.photos);
         return;
       }
+      case 'saliency': {
+        const p = this.pendingSaliency.get(msg.requestId);
+        this.pendingSaliency.delete(msg.requestId);
+        if ('error' in msg.result) p?.reject(new Error(msg.result.error));
+        else p?.resolve(msg.result);
+        return;
+      }
+      case 'splits':
+        s.setSplits(msg.splits);
+        return;
       case 'error':
         s.setError({ code: msg.code, message: msg.message });
         if (msg.code !== 'internal' && msg.code !== 'storage') this.failWaiters(new Error(msg.message));
@@ -322,11 +344,6 @@ export function defaultBase(models: ModelMeta[], backend: BackendInfo | null): M
   const hardware = (backend?.name === 'webgpu' && backend.fallbackAdapter === false) || (backend?.name === 'webgl' && !/swiftshader|llvmpipe|software/i.test(backend.adapter));
   const byId = (id: string) => models.find((m) => m.id === id);
   return (hardware ? byId('shipped-mobilenetv2') : undefined) ?? byId('shipped-tiny') ?? [...models].reverse().find((m) => m.kind === 'baseline');
-}
-
-/** `?storage=off` simulates unavailable IndexedDB (private mode, quota) for tests. */
-export function storageOffForTests(): boolean {
-  return new URLSearchParams(location.search).get('storage') === 'off';
 }
 
 /** Clamps every numeric setting into SETTING_LIMITS; non-numbers fall back to the minimum. */

@@ -1,5 +1,5 @@
 /**
- * Alignment of a heatmap with a mask (DESIGN.md §3). Heatmaps and masks are row-major
+ * Alignment of a heatmap with a mask (docs/architecture.md, "The math"). Heatmaps and masks are row-major
  * arrays of the same size; masks are binarised at 0.5.
  */
 import { resizeMask, type Mask } from './mask';
@@ -184,7 +184,7 @@ export interface AlignmentScores {
   auc: number;
 }
 
-/** Every alignment metric of DESIGN.md §3 for one normalised heatmap and mask of the same size. */
+/** Every alignment metric (docs/architecture.md, "The math") for one normalised heatmap and mask of the same size. */
 export function alignmentScores(S: ArrayLike<number>, M: ArrayLike<number>): AlignmentScores {
   return { energy: energyInMask(S, M), pointing: pointingHit(S, M), iou50: iouAt(S, M, 0.5), meanIou: meanIou(S, M), auc: rocAuc(S, M) };
 }

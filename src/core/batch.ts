@@ -1,38 +1,96 @@
 import * as tf from '@tensorflow/tfjs';
 import { SCORE_SCALE } from './config';
 import type { Sample } from './dataset';
+import { rgbBatchToTensor, type RgbImage } from './iqa/image';
 import type { SteerBatch } from './loss';
 import { mulberry32, shuffledIndices } from './random';
 
 /**
- * Builds a SteerBatch from samples. `maskGrids` maps a reference id to its mask at the
- * feature grid (h x w, row-major); samples of other references get mask weight 0.
+ * What a training run draws its batches from: the model input of any indices (image tensors,
+ * decoded images, or a frozen prefix's cached activations), each item's label and its target
+ * at the feature grid (null: the task loss only).
  */
-export function makeBatch(
-  samples: Sample[],
-  indices: number[],
-  maskGrids: ReadonlyMap<string, Float32Array>,
-  grid: { h: number; w: number },
-): SteerBatch {
+export interface BatchSource {
+  readonly size: number;
+  /** Model input [B, ...] for the given indices; the caller disposes it. */
+  inputs(indices: readonly number[]): tf.Tensor4D;
+  /** Label on 0–100. */
+  score(i: number): number;
+  /** Target at the feature grid (h x w, row-major), or null. */
+  mask(i: number): Float32Array | null;
+}
+
+/** A SteerBatch of `indices` from a source; masks at `grid`. */
+export function batchOf(src: BatchSource, indices: readonly number[], grid: { h: number; w: number }): SteerBatch {
   const n = grid.h * grid.w;
   const masks = new Float32Array(indices.length * n);
   const weights = new Float32Array(indices.length);
   const labels = new Float32Array(indices.length);
   indices.forEach((idx, b) => {
-    const s = samples[idx];
-    labels[b] = s.score / SCORE_SCALE;
-    const m = maskGrids.get(s.refId);
+    labels[b] = src.score(idx) / SCORE_SCALE;
+    const m = src.mask(idx);
     if (m) {
       masks.set(m, b * n);
       weights[b] = 1;
     }
   });
   return {
-    x: tf.stack(indices.map((i) => samples[i].image)) as tf.Tensor4D,
+    x: src.inputs(indices),
     y: tf.tensor1d(labels),
     masks: tf.tensor3d(masks, [indices.length, grid.h, grid.w]),
     maskWeight: tf.tensor1d(weights),
   };
+}
+
+/** Samples with image tensors (the app's); `maskGrids` maps a reference id to its target. */
+export function sampleSource(samples: readonly Sample[], maskGrids: ReadonlyMap<string, Float32Array>): BatchSource {
+  return {
+    size: samples.length,
+    inputs: (idx) => tf.stack(idx.map((i) => samples[i].image)) as tf.Tensor4D,
+    score: (i) => samples[i].score,
+    mask: (i) => maskGrids.get(samples[i].refId) ?? null,
+  };
+}
+
+/** Model inputs of decoded images, by index. */
+export function imageInputs(images: readonly RgbImage[]): Pick<BatchSource, 'size' | 'inputs'> {
+  return { size: images.length, inputs: (idx) => rgbBatchToTensor(idx.map((i) => images[i])) };
+}
+
+/** Decoded images (the CLI's), one target (or none) per image. */
+export function imageSource(items: readonly { image: RgbImage; score: number }[], masks: readonly (Float32Array | null)[] | null): BatchSource {
+  return {
+    ...imageInputs(items.map((it) => it.image)),
+    score: (i) => items[i].score,
+    mask: (i) => masks?.[i] ?? null,
+  };
+}
+
+/**
+ * The same items with their model input replaced by cached activations of a frozen prefix
+ * (`features`: one `shape`-sized block per item, in order).
+ */
+export function cachedSource(src: BatchSource, features: Float32Array, shape: readonly number[]): BatchSource {
+  const per = shape.reduce((a, b) => a * b, 1);
+  if (features.length !== src.size * per) throw new Error(`cachedSource: ${features.length} cached values for ${src.size} items of ${per}`);
+  return {
+    ...src,
+    inputs: (idx) => {
+      const out = new Float32Array(idx.length * per);
+      idx.forEach((k, b) => out.set(features.subarray(k * per, (k + 1) * per), b * per));
+      return tf.tensor(out, [idx.length, ...shape]) as tf.Tensor as tf.Tensor4D;
+    },
+  };
+}
+
+/** Builds a SteerBatch from app samples (sampleSource + batchOf). */
+export function makeBatch(
+  samples: Sample[],
+  indices: number[],
+  maskGrids: ReadonlyMap<string, Float32Array>,
+  grid: { h: number; w: number },
+): SteerBatch {
+  return batchOf(sampleSource(samples, maskGrids), indices, grid);
 }
 
 export function disposeBatch(b: SteerBatch): void {
@@ -40,7 +98,7 @@ export function disposeBatch(b: SteerBatch): void {
 }
 
 /** Endless seeded sampler of batch indices: reshuffles the pool each epoch. */
-export function batchSampler(pool: number[], batchSize: number, seed: number): () => number[] {
+export function batchSampler(pool: readonly number[], batchSize: number, seed: number): () => number[] {
   const rand = mulberry32(seed);
   let order: number[] = [];
   return () => {

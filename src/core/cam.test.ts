@@ -29,7 +29,7 @@ function handModel(): tf.LayersModel {
 const at = (arr: number[], i: number, j: number, k: number) => arr[(i * W + j) * K + k];
 const relu = (v: number) => Math.max(0, v);
 
-/** The formulas of DESIGN.md §1 in plain loops. */
+/** The CAM formulas (docs/architecture.md, "The math") in plain loops. */
 function handCam(method: CamMethod, A: number[], G: number[]): number[] {
   const sumA = [0, 1].map((k) => [0, 1, 2, 3].reduce((s, p) => s + A[p * K + k], 0));
   const weights = [0, 1].map((k) => {

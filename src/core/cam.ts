@@ -8,7 +8,7 @@ export { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from './camMethods';
 const SPATIAL: [number, number] = [1, 2];
 
 /**
- * CAM map from activations and their gradients, as DESIGN.md §1 defines each method.
+ * CAM map from activations and their gradients, as docs/architecture.md ("The math") defines each method.
  * @param A activations [B, h, w, K]
  * @param g dq/dA [B, h, w, K]
  * @returns map after ReLU [B, h, w]

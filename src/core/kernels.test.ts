@@ -1,18 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TARGET_LAYER } from './config';
-import { makeBatch } from './batch';
-import type { Sample } from './dataset';
 import {
   isTrainingKernelRegistered,
   registerTrainingKernels,
   unregisterTrainingKernels,
   type TrainingBackend,
 } from './kernels';
-import { presetMask, resizeMask } from './mask';
 import { buildTinyModel } from './model';
-import { Trainer, type TrainerOptions } from './trainer';
+import { TINY_TRAINER, tinySteerBatch } from './testUtil';
+import { Trainer } from './trainer';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 type Pair = number | [number, number];
@@ -344,30 +341,8 @@ describe.each(['cpu', 'wasm'] as const)('training kernels on %s match the stock 
 });
 
 const SIZE = 16;
-const GRID = SIZE / 4;
 
-const TRAIN: TrainerOptions = {
-  layerName: TARGET_LAYER,
-  learningRate: 1e-3,
-  optimizer: 'adam',
-  lambda: 1,
-  camLoss: 'mse',
-  detachAlpha: true,
-};
-
-function tinyBatch() {
-  const samples: Sample[] = [0, 1, 2, 3].map((i) => ({
-    refId: i < 2 ? 'a' : 'b',
-    distortion: null,
-    level: 0,
-    image: tf.randomUniform([SIZE, SIZE, 3], 0, 1, 'float32', 11 + i) as tf.Tensor3D,
-    score: 20 * i + 10,
-  }));
-  const grid = resizeMask(presetMask('corners'), GRID, GRID).data;
-  const batch = makeBatch(samples, [0, 1, 2, 3], new Map([['a', grid]]), { h: GRID, w: GRID });
-  tf.dispose(samples.map((s) => s.image));
-  return batch;
-}
+const TRAIN = TINY_TRAINER;
 
 /** Loss and gradients (by weight name) of one training step of the tiny model. */
 function stepGradients(weights: tf.Tensor[]) {
@@ -375,7 +350,7 @@ function stepGradients(weights: tf.Tensor[]) {
   model.setWeights(weights);
   tf.dispose(weights);
   const trainer = new Trainer(model, TRAIN);
-  const batch = tinyBatch();
+  const batch = tinySteerBatch(SIZE);
   const { loss, grads } = trainer.gradients(batch);
   const out = {
     loss: loss.dataSync()[0],
@@ -420,7 +395,7 @@ describe('training the tiny model on wasm', () => {
     await tf.setBackend(backend);
     const model = buildTinyModel(SIZE, 1);
     const trainer = new Trainer(model, TRAIN);
-    const batch = tinyBatch();
+    const batch = tinySteerBatch(SIZE);
     const counts: [number, number][] = [];
     for (let i = 0; i < 6; i++) {
       const losses = trainer.step(batch);

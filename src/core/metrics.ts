@@ -1,5 +1,5 @@
 /**
- * Quality-prediction metrics (DESIGN.md §3): SRCC, PLCC, KRCC between predictions and labels.
+ * Quality-prediction metrics (docs/architecture.md, "The math"): SRCC, PLCC, KRCC between predictions and labels.
  * Plain numbers in, plain numbers out; no tensors. Each returns NaN where the coefficient is
  * undefined (fewer than 2 pairs, or one side constant), as scipy.stats does.
  */

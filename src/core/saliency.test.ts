@@ -83,12 +83,10 @@ describe('spectral residual saliency', () => {
     expect(areaFraction(saliencyMask(flat, suggestedSaliencyThreshold(flat)))).toBe(0);
   });
 
-  it('leaks no tensors', async () => {
+  it('makes no tfjs tensors (it runs beside training on any backend)', async () => {
     const before = tf.memory().numTensors;
     await saliencyMap(blobImage(64, 64, 20, 20, 5), 64, 64);
-    const x = tf.zeros([16, 16]) as tf.Tensor2D;
-    spectralResidual(x).dispose();
-    x.dispose();
+    expect(spectralResidual(new Float32Array(16 * 16), 16).length).toBe(256);
     expect(tf.memory().numTensors).toBe(before + 0);
   });
 

@@ -5,19 +5,15 @@
  *
  * Works on the squashed square image, like the model and the mask, at SALIENCY_SIZE. The image
  * is mirrored to 2n x 2n before the FFT so the periodic transform sees no jump at the borders
- * (which would otherwise be the most "salient" thing). tfjs FFT on whatever backend is active;
- * every op runs inside tf.tidy.
+ * (which would otherwise be the most "salient" thing). Plain arrays, no tfjs: it runs the same
+ * on every backend and host.
  */
-import * as tf from '@tensorflow/tfjs';
 import { normalizeMap, upsampleBilinear } from './alignment';
 import { MASK_SIZE, SALIENT_AREA } from './config';
 import { resizeMask, type Mask } from './mask';
 import { binarizeMask } from './maskOps';
 
-/**
- * 60, near the paper's 64. The mirrored side 120 is not a power of two on purpose: tfjs's cpu
- * FFT then runs as one DFT matmul, ~5x faster than its radix-2 path (~0.2 s instead of ~1 s).
- */
+/** 60, near the paper's 64 (the mirrored transform is 120 x 120: a few ms). */
 export const SALIENCY_SIZE = 60;
 
 /**
@@ -51,59 +47,122 @@ export function greyFromRgba(rgba: ArrayLike<number>, width: number, height: num
   return out;
 }
 
-/** 2-D FFT of a complex [n, n] tensor (FFT over rows, then over columns). */
-function fft2(re: tf.Tensor2D, im: tf.Tensor2D, inverse: boolean): { re: tf.Tensor2D; im: tf.Tensor2D } {
-  const f = inverse ? tf.spectral.ifft : tf.spectral.fft;
-  const rows = f(tf.complex(re, im));
-  const cols = f(tf.complex(tf.transpose(tf.real(rows)), tf.transpose(tf.imag(rows))));
-  return { re: tf.transpose(tf.real(cols)) as tf.Tensor2D, im: tf.transpose(tf.imag(cols)) as tf.Tensor2D };
+/**
+ * 2-D discrete Fourier transform of a complex m x m array in place (rows, then columns), in
+ * float64. Direct O(m^3) sums: at the sizes used here (m = 120) that is a few ms, and it needs
+ * no tfjs backend (wasm has no FFT kernels, and the app's worker must not switch backends).
+ */
+function dft2(re: Float64Array, im: Float64Array, m: number, inverse: boolean): void {
+  const cos = new Float64Array(m * m);
+  const sin = new Float64Array(m * m);
+  for (let k = 0; k < m; k++) {
+    for (let t = 0; t < m; t++) {
+      const a = (2 * Math.PI * ((k * t) % m)) / m;
+      cos[k * m + t] = Math.cos(a);
+      sin[k * m + t] = (inverse ? 1 : -1) * Math.sin(a);
+    }
+  }
+  const scale = inverse ? 1 / m : 1;
+  const tr = new Float64Array(m);
+  const ti = new Float64Array(m);
+  const pass = (at: (line: number, t: number) => number) => {
+    for (let line = 0; line < m; line++) {
+      for (let k = 0; k < m; k++) {
+        let sr = 0;
+        let si = 0;
+        for (let t = 0; t < m; t++) {
+          const i = at(line, t);
+          const c = cos[k * m + t];
+          const s = sin[k * m + t];
+          sr += re[i] * c - im[i] * s;
+          si += re[i] * s + im[i] * c;
+        }
+        tr[k] = sr * scale;
+        ti[k] = si * scale;
+      }
+      for (let k = 0; k < m; k++) {
+        re[at(line, k)] = tr[k];
+        im[at(line, k)] = ti[k];
+      }
+    }
+  };
+  pass((row, t) => row * m + t);
+  pass((col, t) => t * m + col);
 }
 
-function gaussianKernel(sigma: number): tf.Tensor1D {
+/** Separable Gaussian blur of an n x n map with zero padding, renormalised at the borders. */
+function blur(x: Float64Array, n: number, sigma: number): Float64Array {
   const r = Math.max(1, Math.ceil(3 * sigma));
   const k = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
-  const s = k.reduce((a, b) => a + b, 0);
-  return tf.tensor1d(k.map((v) => v / s));
-}
-
-/** Separable Gaussian blur of [n, n] with zero padding, renormalised at the borders. */
-function blur(x: tf.Tensor2D, sigma: number): tf.Tensor2D {
-  const k = gaussianKernel(sigma);
-  const n = k.shape[0];
-  const kx = k.reshape([1, n, 1, 1]) as tf.Tensor4D;
-  const ky = k.reshape([n, 1, 1, 1]) as tf.Tensor4D;
-  const run = (t: tf.Tensor2D) =>
-    tf.conv2d(tf.conv2d(t.reshape([1, t.shape[0], t.shape[1], 1]) as tf.Tensor4D, kx, 1, 'same'), ky, 1, 'same');
-  return tf.div(run(x), run(tf.onesLike(x))).reshape(x.shape) as tf.Tensor2D;
+  const sum = k.reduce((a, b) => a + b, 0);
+  const conv = (src: Float64Array) => {
+    const tmp = new Float64Array(n * n);
+    const out = new Float64Array(n * n);
+    for (let y = 0; y < n; y++) {
+      for (let x0 = 0; x0 < n; x0++) {
+        let s = 0;
+        for (let j = Math.max(-r, -x0); j <= Math.min(r, n - 1 - x0); j++) s += src[y * n + x0 + j] * k[j + r];
+        tmp[y * n + x0] = s / sum;
+      }
+    }
+    for (let y = 0; y < n; y++) {
+      for (let x0 = 0; x0 < n; x0++) {
+        let s = 0;
+        for (let j = Math.max(-r, -y); j <= Math.min(r, n - 1 - y); j++) s += tmp[(y + j) * n + x0] * k[j + r];
+        out[y * n + x0] = s / sum;
+      }
+    }
+    return out;
+  };
+  const num = conv(x);
+  const den = conv(new Float64Array(n * n).fill(1));
+  return num.map((v, i) => v / den[i]);
 }
 
 /**
  * The spectral residual saliency of a square greyscale image, unnormalised.
- * @param grey [n, n] greyscale image
- * @returns [n, n] saliency
+ * @param grey n x n greyscale image, row-major
+ * @returns n x n saliency
  */
-export function spectralResidual(grey: tf.Tensor2D, meanFilter = 3, sigma = SALIENCY_SIGMA): tf.Tensor2D {
-  return tf.tidy(() => {
-    const n = grey.shape[0];
-    // Mirror to 2n x 2n so the periodic FFT sees no jump at the borders (which would light them up).
-    const wide = tf.concat([grey, tf.reverse(grey, 1)], 1);
-    const big = tf.concat([wide, tf.reverse(wide, 0)], 0) as tf.Tensor2D;
-    const m = 2 * n;
-    const F = fft2(big, tf.zerosLike(big), false);
-    const amp = tf.sqrt(tf.add(tf.square(F.re), tf.square(F.im)));
-    const safeAmp = tf.maximum(amp, 1e-12);
-    // Floor relative to the mean amplitude: the mirrored image has exact zeros (e.g. at Nyquist)
-    // whose log would swamp the local mean around them.
-    const logA = tf.log(tf.add(amp, tf.mul(tf.mean(amp), 1e-3)));
-    const localMean = tf.avgPool(logA.reshape([1, m, m, 1]) as tf.Tensor4D, meanFilter, 1, 'same').reshape([m, m]);
-    const residual = tf.exp(tf.sub(logA, localMean));
-    // exp(R + iP) with cos P = re / |F|, sin P = im / |F|.
-    const re = tf.mul(residual, tf.div(F.re, safeAmp)) as tf.Tensor2D;
-    const im = tf.mul(residual, tf.div(F.im, safeAmp)) as tf.Tensor2D;
-    const back = fft2(re, im, true);
-    const power = tf.slice(tf.add(tf.square(back.re), tf.square(back.im)), [0, 0], [n, n]) as tf.Tensor2D;
-    return sigma > 0 ? blur(power, sigma) : power;
-  });
+export function spectralResidual(grey: ArrayLike<number>, n: number, meanFilter = 3, sigma = SALIENCY_SIGMA): Float32Array {
+  // Mirror to 2n x 2n so the periodic transform sees no jump at the borders (which would light them up).
+  const m = 2 * n;
+  const re = new Float64Array(m * m);
+  const im = new Float64Array(m * m);
+  for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) re[y * m + x] = grey[(y < n ? y : m - 1 - y) * n + (x < n ? x : m - 1 - x)];
+  dft2(re, im, m, false);
+  const amp = new Float64Array(m * m);
+  let meanAmp = 0;
+  for (let i = 0; i < amp.length; i++) {
+    amp[i] = Math.hypot(re[i], im[i]);
+    meanAmp += amp[i] / amp.length;
+  }
+  // Floor relative to the mean amplitude: the mirrored image has exact zeros (e.g. at Nyquist)
+  // whose log would swamp the local mean around them.
+  const logA = amp.map((a) => Math.log(a + meanAmp * 1e-3));
+  // Local mean over a meanFilter x meanFilter window ('same': only the cells inside the array).
+  const lo = Math.floor((meanFilter - 1) / 2);
+  for (let y = 0; y < m; y++) {
+    for (let x = 0; x < m; x++) {
+      let s = 0;
+      let c = 0;
+      for (let yy = Math.max(0, y - lo); yy < Math.min(m, y - lo + meanFilter); yy++) {
+        for (let xx = Math.max(0, x - lo); xx < Math.min(m, x - lo + meanFilter); xx++) {
+          s += logA[yy * m + xx];
+          c++;
+        }
+      }
+      // exp(R + iP) with cos P = re / |F|, sin P = im / |F|.
+      const i = y * m + x;
+      const f = Math.exp(logA[i] - s / c) / Math.max(amp[i], 1e-12);
+      re[i] *= f;
+      im[i] *= f;
+    }
+  }
+  dft2(re, im, m, true);
+  const power = new Float64Array(n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) power[y * n + x] = re[y * m + x] ** 2 + im[y * m + x] ** 2;
+  return Float32Array.from(sigma > 0 ? blur(power, n, sigma) : power);
 }
 
 /**
@@ -111,22 +170,16 @@ export function spectralResidual(grey: tf.Tensor2D, meanFilter = 3, sigma = SALI
  * and upsampled to outSize x outSize.
  * @param grey width * height values, row-major, any range
  */
-export async function saliencyMap(
+export function saliencyMap(
   grey: Float32Array,
   width: number,
   height: number,
   opts: SaliencyOptions = {},
-): Promise<SaliencyMap> {
+): SaliencyMap {
   const n = opts.size ?? SALIENCY_SIZE;
   const outSize = opts.outSize ?? MASK_SIZE;
   const small = resizeMask({ width, height, data: grey }, n, n).data;
-  const t = tf.tidy(() => spectralResidual(tf.tensor2d(small, [n, n]), opts.meanFilter ?? 3, opts.sigma ?? SALIENCY_SIGMA));
-  let raw: Float32Array;
-  try {
-    raw = (await t.data()) as Float32Array;
-  } finally {
-    t.dispose();
-  }
+  const raw = spectralResidual(small, n, opts.meanFilter ?? 3, opts.sigma ?? SALIENCY_SIGMA);
   const data = normalizeMap(n === outSize ? raw : upsampleBilinear(raw, n, n, outSize, outSize));
   // normalizeMap maps a constant map to ones; a flat image has nothing salient.
   if (data.every((v) => v === 1)) data.fill(0);

@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TARGET_LAYER } from './config';
-import { makeBatch } from './batch';
-import type { Sample } from './dataset';
-import { presetMask, resizeMask } from './mask';
+import { presetMask } from './mask';
 import { buildTinyModel } from './model';
-import { relativeError, useCpuBackend } from './testUtil';
+import { relativeError, TINY_TRAINER, tinySteerBatch, useCpuBackend } from './testUtil';
 import { Trainer, trainableVariables, type TrainerOptions } from './trainer';
 
 beforeAll(useCpuBackend);
@@ -13,31 +11,13 @@ beforeAll(useCpuBackend);
 const SIZE = 16;
 const GRID = SIZE / 4;
 
-function batch() {
-  const samples: Sample[] = [0, 1, 2, 3].map((i) => ({
-    refId: i < 2 ? 'a' : 'b',
-    distortion: null,
-    level: 0,
-    image: tf.randomUniform([SIZE, SIZE, 3], 0, 1, 'float32', 11 + i) as tf.Tensor3D,
-    score: 20 * i + 10,
-  }));
-  const grid = resizeMask(presetMask('corners'), GRID, GRID).data;
-  return makeBatch(samples, [0, 1, 2, 3], new Map([['a', grid]]), { h: GRID, w: GRID });
-}
 
-const base: TrainerOptions = {
-  layerName: TARGET_LAYER,
-  learningRate: 1e-3,
-  optimizer: 'adam',
-  lambda: 1,
-  camLoss: 'mse',
-  detachAlpha: true,
-};
+const base = TINY_TRAINER;
 
 function grads(opts: Partial<TrainerOptions>) {
   const model = buildTinyModel(SIZE, 5);
   const t = new Trainer(model, { ...base, ...opts });
-  const out = t.gradients(batch());
+  const out = t.gradients(tinySteerBatch(SIZE));
   const byLayer = Object.fromEntries(
     model.trainableWeights.map((w) => [w.originalName, out.grads[(w.read() as tf.Variable).name]]),
   );
@@ -83,7 +63,7 @@ describe('differentiable GradCAM', () => {
     const dense = tf.layers.dense({ units: 1, kernelConstraint: tf.constraints.nonNeg(), kernelInitializer: tf.initializers.constant({ value: 0.01 }) });
     const out = dense.apply(tf.layers.globalAveragePooling2d({}).apply(conv.apply(input))) as tf.SymbolicTensor;
     const trainer = new Trainer(tf.model({ inputs: input, outputs: out }), { ...base, lambda: 0, learningRate: 0.5 });
-    const b = batch();
+    const b = tinySteerBatch(SIZE);
     b.y.dispose();
     const low = { ...b, y: tf.fill([4], -1) as tf.Tensor1D }; // push the score, and so the dense weights, down
     for (let i = 0; i < 10; i++) trainer.step(low).dispose();
@@ -95,7 +75,7 @@ describe('differentiable GradCAM', () => {
   it('keeps the tensor count flat across training steps', async () => {
     const model = buildTinyModel(SIZE, 1);
     const trainer = new Trainer(model, base);
-    const b = batch();
+    const b = tinySteerBatch(SIZE);
     const counts: number[] = [];
     for (let i = 1; i <= 10; i++) {
       const losses = trainer.step(b);
@@ -112,7 +92,7 @@ describe('differentiable GradCAM', () => {
     const { heatmapAtMaskSize, energyInMask } = await import('./alignment');
     const model = buildTinyModel(SIZE, 2);
     const trainer = new Trainer(model, { ...base, lambda: 5, learningRate: 3e-3 });
-    const b = batch();
+    const b = tinySteerBatch(SIZE);
     const mask = presetMask('corners', 0.25, 16);
     const energy = () =>
       tf.tidy(() => {

@@ -17,12 +17,18 @@ export interface TrainerOptions {
   trainable?: TrainableScope;
   /** The output unit that is the score (classifiers); default 0. */
   outputIndex?: number;
+  /**
+   * Train only the layers after this one: batches then carry its activations
+   * (graph.prefixActivations) instead of images, so a frozen prefix runs once per image.
+   */
+  cut?: string | null;
 }
 
-/** The trainable variables of the layers a scope selects, relative to the target layer. */
-export function trainableVariables(model: tf.LayersModel, layerName: string, scope: TrainableScope = 'all'): tf.Variable[] {
+/** The trainable variables of the layers a scope selects, relative to the target layer (and after a cut). */
+export function trainableVariables(model: tf.LayersModel, layerName: string, scope: TrainableScope = 'all', cut: string | null = null): tf.Variable[] {
   const target = model.layers.findIndex((l) => l.name === layerName);
-  const layers = model.layers.filter((_, i) => scope === 'all' || (scope === 'last' ? i >= target : i > target));
+  const first = cut === null ? 0 : model.layers.findIndex((l) => l.name === cut) + 1;
+  const layers = model.layers.filter((_, i) => i >= first && (scope === 'all' || (scope === 'last' ? i >= target : i > target)));
   return layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
 }
 
@@ -45,11 +51,11 @@ export class Trainer {
     readonly model: tf.LayersModel,
     private opts: TrainerOptions,
   ) {
-    this.split = splitModel(model, opts.layerName, opts.outputIndex);
+    this.split = splitModel(model, opts.layerName, opts.outputIndex, opts.cut ?? null);
     this.optimizer =
       opts.optimizer === 'adam' ? tf.train.adam(opts.learningRate) : tf.train.momentum(opts.learningRate, 0.9);
-    this.vars = trainableVariables(model, opts.layerName, opts.trainable);
-    if (!this.vars.length) throw new Error(`No trainable weights in scope "${opts.trainable}" of this model`);
+    this.vars = trainableVariables(model, opts.layerName, opts.trainable, opts.cut ?? null);
+    if (!this.vars.length) throw new Error(`No trainable weights in scope "${opts.trainable ?? 'all'}" of this model`);
     this.constrained = model.trainableWeights.filter((w) => w.constraint && this.vars.includes(w.read() as tf.Variable));
   }
 
@@ -63,6 +69,12 @@ export class Trainer {
 
   get learningRate(): number {
     return this.opts.learningRate;
+  }
+
+  /** Changes the step size of the next steps (a schedule); the optimizer's moments are kept. */
+  setLearningRate(lr: number): void {
+    (this.optimizer as unknown as { learningRate: number }).learningRate = lr;
+    this.opts = { ...this.opts, learningRate: lr };
   }
 
   /** One optimisation step. Returns [total, task, cam] losses; the caller disposes it. */

@@ -7,6 +7,8 @@ import type { AuditReport } from '../core/audit/runAudit';
 import type { CamMethod } from '../core/camMethods';
 import type { TrainSettings } from '../core/config';
 import type { Mask } from '../core/mask';
+import type { CurvePoint, Losses as LossReadout, TrainPhase } from '../core/steer/run';
+import type { TestHookMessage } from './testHooks';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
@@ -43,25 +45,10 @@ export interface HeatmapFrame {
   score: number;
 }
 
-export type TrainPhase = 'preparing' | 'baseline' | 'steering';
-
-export interface LossReadout {
-  total: number;
-  task: number;
-  cam: number;
-}
+export type { CurvePoint, TrainPhase } from '../core/steer/run';
+export type { Losses as LossReadout } from '../core/steer/run';
 
 export type ModelKind = 'baseline' | 'steered' | 'shipped' | 'imported';
-
-export interface CurvePoint {
-  phase: TrainPhase;
-  step: number;
-  total: number;
-  task: number;
-  cam: number;
-  /** Energy-in-mask of the first watched image's GradCAM at this step. */
-  energy: number | null;
-}
 
 export interface QualityMetrics {
   srcc: number;
@@ -115,11 +102,7 @@ export interface ModelMeta {
 }
 
 export type ToWorker =
-  | {
-      type: 'init'; backend: BackendChoice; /** absolute URL of the app's root, for shipped models */ baseUrl: string;
-      /** Test hook (`?storage=off`): behave as if IndexedDB were unavailable. */
-      noStorage?: boolean;
-    }
+  | { type: 'init'; backend: BackendChoice; /** absolute URL of the app's root, for shipped models */ baseUrl: string }
   | { type: 'setImages'; images: ImagePayload[] }
   | {
       type: 'train'; settings: TrainSettings; baseModelId: string | null; targetImageId: string; mask: Mask; name: string;
@@ -149,10 +132,10 @@ export type ToWorker =
   | { type: 'scores'; requestId: number; modelId: string; imageId: string }
   | { type: 'resumeRun' }
   | { type: 'discardRun' }
-  /** Test hook: throws an uncaught error inside the worker, as a crash would. */
-  | { type: 'simulateCrash' }
-  /** Test hook: destroys the WebGPU device, as a driver reset would. */
-  | { type: 'simulateDeviceLoss' };
+  /** The spectral-residual saliency of a loaded photo (the salient preset's map), computed in the worker. */
+  | { type: 'saliency'; requestId: number; imageId: string }
+  /** Fault injection; handled only in test builds (protocol/testHooks.ts). */
+  | TestHookMessage;
 
 export type LifecycleStage = 'checking' | 'loading' | 'warming' | 'ready';
 
@@ -183,7 +166,17 @@ export type FromWorker =
   /** An interrupted steering run that can be resumed (null: none). */
   | { type: 'checkpoint'; info: CheckpointInfo | null }
   /** The GPU device is gone; the worker cannot compute any more and must be replaced. */
-  | { type: 'deviceLost'; backend: BackendName; reason: string };
+  | { type: 'deviceLost'; backend: BackendName; reason: string }
+  /** A saliency map at MASK_SIZE with the threshold that keeps the photo's most salient fifth, or why it failed. */
+  | { type: 'saliency'; requestId: number; imageId: string; result: { map: Mask; suggested: number } | { error: string } }
+  /** The split by reference photo (public/data/splits.json) the worker read at start; null when it is missing. */
+  | { type: 'splits'; splits: Splits | null };
+
+export interface Splits {
+  train: string[];
+  val: string[];
+  test: string[];
+}
 
 export interface ScoreRow {
   distortion: string | null;

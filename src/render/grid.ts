@@ -1,6 +1,6 @@
 import type { Mask } from '../core/mask';
 import type { CompareCell } from '../protocol/messages';
-import type { Colormap } from './colormap';
+import type { Colormap } from '../core/colormap';
 import { drawHeatmapOverlay } from './heatmap';
 
 export interface GridSpec {

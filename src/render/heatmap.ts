@@ -1,6 +1,6 @@
 import { normalizeMap } from '../core/alignment';
 import type { Mask } from '../core/mask';
-import { colormapLut, type Colormap } from './colormap';
+import { colormapLut, type Colormap } from '../core/colormap';
 
 export interface HeatmapDrawOptions {
   opacity: number;

@@ -1,13 +1,14 @@
 import { create, type StateCreator } from 'zustand';
 import { persist } from 'zustand/middleware';
+import { useShallow } from 'zustand/react/shallow';
 import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
 import { presetMask, type Mask } from '../core/mask';
 import type { CamMethod } from '../core/camMethods';
 import type {
-  BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ScoreRow, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, TrainPhase,
+  BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ScoreRow, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, Splits, TrainPhase,
 } from '../protocol/messages';
 import type { AuditReport } from '../core/audit/runAudit';
-import type { Colormap } from '../render/colormap';
+import type { Colormap } from '../core/colormap';
 
 export interface PhotoEntry {
   id: string;
@@ -109,6 +110,9 @@ export interface TrainingSlice {
   /** An interrupted run found at start-up, which can be resumed. */
   interrupted: CheckpointInfo | null;
   setInterrupted(info: CheckpointInfo | null): void;
+  /** The split by reference photo, as the worker read it (null: none shipped). */
+  splits: Splits | null;
+  setSplits(splits: Splits | null): void;
   /** Latest heatmap per slot; canvases subscribe to these outside React rendering. */
   frames: Partial<Record<HeatmapFrame['which'], HeatmapFrame>>;
   startRun(): void;
@@ -238,12 +242,14 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   lastRun: null,
   frames: {},
   interrupted: null,
+  splits: null,
   liveEnergy: [],
   valSrcc: [],
   addValSrcc: (step, srcc) => set((s) => ({ valSrcc: [...s.valSrcc, { step, srcc }] })),
   clearSteered: () => set((s) => ({ frames: { before: s.frames.before }, watchFrames: {}, lastRun: null })),
   watchFrames: {},
   setInterrupted: (interrupted) => set({ interrupted }),
+  setSplits: (splits) => set({ splits }),
   startRun: () =>
     set({ running: true, paused: false, phase: 'preparing', step: 0, total: 0, losses: null, lossHistory: [], liveEnergy: [], valSrcc: [], watchFrames: {}, lastRun: null, frames: {}, error: null, progressMessage: 'Starting' }),
   setProgress: (p) =>
@@ -354,3 +360,11 @@ export const useStore = create<AppState>()(
     },
   ),
 );
+
+/**
+ * Several fields of the store in one subscription: the component re-renders only when one of
+ * them changes (a shallow comparison of the picked object).
+ */
+export function usePick<K extends keyof AppState>(...keys: K[]): Pick<AppState, K> {
+  return useStore(useShallow((s) => Object.fromEntries(keys.map((k) => [k, s[k]])) as Pick<AppState, K>));
+}

@@ -5,7 +5,7 @@ import type { AuditReport } from '../core/audit/runAudit';
 import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../core/camMethods';
 import { client } from '../client/workerClient';
 import { heatmapToImageData } from '../render/heatmap';
-import { useStore } from '../state/store';
+import { useStore, usePick } from '../state/store';
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(d));
 
@@ -97,15 +97,7 @@ function VerdictTable({ verdict, testId }: { verdict: AuditVerdict; testId: stri
 }
 
 export function AuditView() {
-  const models = useStore((s) => s.models);
-  const photos = useStore((s) => s.photos);
-  const imageIds = useStore((s) => s.compareImageIds);
-  const modelId = useStore((s) => s.auditModelId);
-  const refId = useStore((s) => s.auditReferenceId);
-  const progress = useStore((s) => s.auditProgress);
-  const reports = useStore((s) => s.auditReports);
-  const stage = useStore((s) => s.stage);
-  const running = useStore((s) => s.running);
+  const { models, photos, compareImageIds: imageIds, auditModelId: modelId, auditReferenceId: refId, auditProgress: progress, auditReports: reports, stage, running } = usePick('models', 'photos', 'compareImageIds', 'auditModelId', 'auditReferenceId', 'auditProgress', 'auditReports', 'stage', 'running');
   const st = useStore.getState();
   const [method, setMethod] = useState<CamMethod>('gradcam');
   const current = modelId ? reports[modelId] : undefined;

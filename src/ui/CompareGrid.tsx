@@ -3,10 +3,10 @@ import { client, download } from '../client/workerClient';
 import { metricsRows, toCsv } from '../client/reports';
 import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../core/camMethods';
 import type { CompareCell } from '../protocol/messages';
-import { COLORMAPS, type Colormap } from '../render/colormap';
+import { COLORMAPS, type Colormap } from '../core/colormap';
 import { gridPng } from '../render/grid';
 import { drawHeatmapOverlay } from '../render/heatmap';
-import { maskOf, useStore } from '../state/store';
+import { maskOf, useStore, usePick } from '../state/store';
 import { MetricsTable } from './MetricsTable';
 import { useImage } from './useImage';
 
@@ -85,20 +85,7 @@ function CellModal({ cell, url, onClose }: { cell: CompareCell; url: string; onC
 }
 
 export function CompareGrid() {
-  const models = useStore((s) => s.models);
-  const photos = useStore((s) => s.photos);
-  const modelIds = useStore((s) => s.compareModelIds);
-  const imageIds = useStore((s) => s.compareImageIds);
-  const method = useStore((s) => s.camMethod);
-  const colormap = useStore((s) => s.colormap);
-  const opacity = useStore((s) => s.opacity);
-  const cells = useStore((s) => s.cells);
-  const progress = useStore((s) => s.evalProgress);
-  const running = useStore((s) => s.running);
-  const stage = useStore((s) => s.stage);
-  const maskScope = useStore((s) => s.maskScope);
-  const sharedMask = useStore((s) => s.sharedMask);
-  const imageMasks = useStore((s) => s.imageMasks);
+  const { models, photos, compareModelIds: modelIds, compareImageIds: imageIds, camMethod: method, colormap, opacity, cells, evalProgress: progress, running, stage, maskScope, sharedMask, imageMasks } = usePick('models', 'photos', 'compareModelIds', 'compareImageIds', 'camMethod', 'colormap', 'opacity', 'cells', 'evalProgress', 'running', 'stage', 'maskScope', 'sharedMask', 'imageMasks');
   const st = useStore.getState();
   const [open, setOpen] = useState<CompareCell | null>(null);
 

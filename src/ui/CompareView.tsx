@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { MAX_WATCHED } from '../core/config';
 import { areaFraction } from '../core/mask';
 import type { HeatmapFrame } from '../protocol/messages';
-import { COLORMAPS, type Colormap } from '../render/colormap';
+import { COLORMAPS, type Colormap } from '../core/colormap';
 import { currentMask, useStore } from '../state/store';
 import { HeatmapCanvas } from './HeatmapCanvas';
 import { useImage } from './useImage';

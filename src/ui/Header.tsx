@@ -1,15 +1,9 @@
 import { client } from '../client/workerClient';
 import { BACKEND_ORDER, type BackendChoice } from '../protocol/messages';
-import { useStore } from '../state/store';
+import { useStore, usePick } from '../state/store';
 
 export function Header() {
-  const backend = useStore((s) => s.backend);
-  const choice = useStore((s) => s.backendChoice);
-  const stage = useStore((s) => s.stage);
-  const stageMessage = useStore((s) => s.stageMessage);
-  const running = useStore((s) => s.running);
-  const view = useStore((s) => s.view);
-  const setView = useStore((s) => s.setView);
+  const { backend, backendChoice: choice, stage, stageMessage, running, view, setView } = usePick('backend', 'backendChoice', 'stage', 'stageMessage', 'running', 'view', 'setView');
 
   const change = (next: BackendChoice) => {
     const s = useStore.getState();

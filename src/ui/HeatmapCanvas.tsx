@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import type { Mask } from '../core/mask';
 import type { HeatmapFrame } from '../protocol/messages';
-import type { Colormap } from '../render/colormap';
+import type { Colormap } from '../core/colormap';
 import { drawHeatmapOverlay } from '../render/heatmap';
 import { useStore } from '../state/store';
 

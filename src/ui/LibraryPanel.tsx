@@ -1,16 +1,14 @@
 import { useRef, useState } from 'react';
 import { client } from '../client/workerClient';
 import type { ModelMeta } from '../protocol/messages';
-import { useStore } from '../state/store';
+import { useStore, usePick } from '../state/store';
 
 const KIND_LABEL: Record<ModelMeta['kind'], string> = { baseline: 'baseline', steered: 'steered', shipped: 'shipped', imported: 'imported' };
 
 function ModelRow({ m }: { m: ModelMeta }) {
   const compare = useStore((s) => s.compareModelIds.includes(m.id));
   const isBase = useStore((s) => s.baseModelId === m.id);
-  const running = useStore((s) => s.running);
-  const toggleCompare = useStore((s) => s.toggleCompareModel);
-  const setBase = useStore((s) => s.chooseBase);
+  const { running, toggleCompareModel: toggleCompare, chooseBase: setBase } = usePick('running', 'toggleCompareModel', 'chooseBase');
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(m.name);
   const q = m.metrics?.quality;
@@ -67,9 +65,7 @@ function ModelRow({ m }: { m: ModelMeta }) {
 }
 
 export function LibraryPanel() {
-  const models = useStore((s) => s.models);
-  const storage = useStore((s) => s.storage);
-  const baseModelId = useStore((s) => s.baseModelId);
+  const { models, storage, baseModelId } = usePick('models', 'storage', 'baseModelId');
   const input = useRef<HTMLInputElement>(null);
   return (
     <div className="panel" data-testid="library">

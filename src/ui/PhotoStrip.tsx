@@ -1,13 +1,10 @@
 import { useRef } from 'react';
 import { client } from '../client/workerClient';
 import { MAX_PHOTOS, photoFromFile } from '../client/photos';
-import { useStore } from '../state/store';
+import { useStore, usePick } from '../state/store';
 
 export function PhotoStrip() {
-  const photos = useStore((s) => s.photos);
-  const selectedId = useStore((s) => s.selectedId);
-  const select = useStore((s) => s.select);
-  const running = useStore((s) => s.running);
+  const { photos, selectedId, select, running } = usePick('photos', 'selectedId', 'select', 'running');
   const perImage = useStore((s) => s.maskScope === 'perImage');
   const imageMasks = useStore((s) => s.imageMasks);
   const input = useRef<HTMLInputElement>(null);

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { cancelReproduction, REPRO_KINDS, REPRO_SETTINGS, REPRO_TARGETS, reproduce, reproLearningRate, reproTable, type ReproRow } from '../client/reproduce';
 import { CAM_METHODS, CAM_METHOD_LABELS } from '../core/camMethods';
-import { useStore } from '../state/store';
+import { useStore, usePick } from '../state/store';
 import { GRID_ALLOWS_TITLE, gridAllows } from './MetricsTable';
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
@@ -9,13 +9,7 @@ const f3 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–
 
 /** "Reproduce the experiment": four models in one click, then the figure and the table. */
 export function ReproducePanel() {
-  const repro = useStore((s) => s.repro);
-  const stage = useStore((s) => s.stage);
-  const running = useStore((s) => s.running);
-  const step = useStore((s) => s.step);
-  const total = useStore((s) => s.total);
-  const phase = useStore((s) => s.phase);
-  const stepsPerSec = useStore((s) => s.stepsPerSec);
+  const { repro, stage, running, step, total, phase, stepsPerSec } = usePick('repro', 'stage', 'running', 'step', 'total', 'phase', 'stepsPerSec');
   const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
   const [rows, setRows] = useState<ReproRow[] | null>(null);
   const [busy, setBusy] = useState(false);

@@ -1,5 +1,5 @@
 import type { TrainSettings } from '../core/config';
-import { useStore } from '../state/store';
+import { useStore, usePick } from '../state/store';
 
 type NumKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
 
@@ -21,10 +21,7 @@ const FIELDS: { key: NumKey; label: string; help: string; step: number }[] = [
 ];
 
 export function SettingsPanel() {
-  const settings = useStore((s) => s.settings);
-  const update = useStore((s) => s.updateSettings);
-  const reset = useStore((s) => s.resetSettings);
-  const running = useStore((s) => s.running);
+  const { settings, updateSettings: update, resetSettings: reset, running } = usePick('settings', 'updateSettings', 'resetSettings', 'running');
   const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
   const layers = base?.camLayers ?? ['conv1', 'conv2', 'cam_target'];
   const defaultLayer = base?.layerName ?? 'cam_target';

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { TARGET_LAYER } from '../core/config';
-import { currentMask, useStore } from '../state/store';
+import { currentMask, useStore, usePick } from '../state/store';
 import { MaskEditor } from './mask/MaskEditor';
 import { useImage } from './useImage';
 
@@ -17,9 +17,7 @@ function useGrid(): { w: number; h: number } {
 
 export function TargetPanel() {
   const mask = useStore(currentMask);
-  const setMask = useStore((s) => s.setMask);
-  const scope = useStore((s) => s.maskScope);
-  const setScope = useStore((s) => s.setMaskScope);
+  const { setMask, maskScope: scope, setMaskScope: setScope } = usePick('setMask', 'maskScope', 'setMaskScope');
   const photo = useStore((s) => s.photos.find((p) => p.id === s.selectedId));
   const running = useStore((s) => s.running);
   const img = useImage(photo?.url);
@@ -39,7 +37,7 @@ export function TargetPanel() {
         </div>
       </div>
       <fieldset disabled={running} className="plain">
-        <MaskEditor image={img} mask={mask} onChange={setMask} gridSize={grid} />
+        <MaskEditor image={img} imageId={photo?.id ?? null} mask={mask} onChange={setMask} gridSize={grid} />
       </fieldset>
     </div>
   );

@@ -1,8 +1,9 @@
 import { useEffect } from 'react';
 import { client } from '../client/workerClient';
-import { useStore } from '../state/store';
+import { useStore, usePick } from '../state/store';
+import type { TrainPhase } from '../protocol/messages';
 
-const PHASE_LABEL = { preparing: 'Preparing data', baseline: 'Training the quality baseline', steering: 'Steering' } as const;
+const PHASE_LABEL: Record<TrainPhase, string> = { preparing: 'Preparing data', baseline: 'Training the quality baseline', steering: 'Steering', pretrain: 'Pretraining' };
 
 function eta(step: number, total: number, stepsPerSec: number): string {
   if (!stepsPerSec || step >= total) return '';
@@ -11,21 +12,10 @@ function eta(step: number, total: number, stepsPerSec: number): string {
 }
 
 export function TrainPanel() {
-  const stage = useStore((s) => s.stage);
-  const running = useStore((s) => s.running);
-  const paused = useStore((s) => s.paused);
-  const phase = useStore((s) => s.phase);
-  const step = useStore((s) => s.step);
-  const total = useStore((s) => s.total);
-  const losses = useStore((s) => s.losses);
-  const stepsPerSec = useStore((s) => s.stepsPerSec);
-  const lastRun = useStore((s) => s.lastRun);
-  const interrupted = useStore((s) => s.interrupted);
+  const { stage, running, paused, phase, step, total, losses, stepsPerSec, lastRun, interrupted } = usePick('stage', 'running', 'paused', 'phase', 'step', 'total', 'losses', 'stepsPerSec', 'lastRun', 'interrupted');
   const hasPhotos = useStore((s) => s.photos.length > 0 && s.selectedId !== null);
   const canStart = stage === 'ready' && hasPhotos && !running;
-  const models = useStore((s) => s.models);
-  const baseModelId = useStore((s) => s.baseModelId);
-  const chooseBase = useStore((s) => s.chooseBase);
+  const { models, baseModelId, chooseBase } = usePick('models', 'baseModelId', 'chooseBase');
   const inputSize = useStore((s) => s.settings.inputSize);
 
   useEffect(() => {

@@ -92,7 +92,7 @@ export function destroyDevice(): boolean {
  * Starts a tfjs backend. An explicit choice is tried first and falls back along
  * BACKEND_ORDER if it fails. "auto" takes the first hardware-accelerated backend (WebGPU,
  * then WebGL); on a machine with only software GPU adapters it takes wasm, which was measured
- * faster there (DESIGN.md §7), then cpu.
+ * faster there (docs/architecture.md, "Backends"), then cpu.
  */
 export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
   const reasons: string[] = [];

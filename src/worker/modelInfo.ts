@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { StoredArtifacts } from '../core/artifacts';
 import { camLayerNames } from '../core/model';
 import { ModelImportError } from '../core/modelZip';
-import { gridOf } from './session';
+import { gridOf } from '../core/graph';
 
 /**
  * What CamSteer needs to know about a LayersModel to explain and steer it: a square RGB input,

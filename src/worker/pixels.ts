@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { pixelsToTensor, JpegUnavailableError, type JpegCodec } from '../core/distort';
 import { toRgb, type RgbImage } from '../core/iqa/image';
 
-function squashedPixels(bitmap: ImageBitmap, size: number): Uint8ClampedArray {
+/** The bitmap squashed to size x size as RGBA bytes. */
+export function squashedPixels(bitmap: ImageBitmap, size: number): Uint8ClampedArray {
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('2D canvas is not available in the worker');

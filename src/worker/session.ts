@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { heatmapAtMaskSize, energyInMask } from '../core/alignment';
-import { batchSampler, disposeBatch, makeBatch } from '../core/batch';
+import { batchOf, batchSampler, sampleSource } from '../core/batch';
 import { computeCam } from '../core/cam';
 import { MAX_WATCHED, SCORE_SCALE, TARGET_LAYER, type TrainSettings } from '../core/config';
 import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset';
@@ -8,57 +8,16 @@ import { areaFraction, assertSteerable, gridTarget, type Mask } from '../core/ma
 import { buildTinyModel, camLayerNames } from '../core/model';
 import { Trainer } from '../core/trainer';
 import { srcc } from '../core/metrics';
-import { splitModel, type SplitModel } from '../core/graph';
+import { gridOf, splitModel, type SplitModel } from '../core/graph';
+import { scoresOf } from '../core/evaluation';
+import type { RunControl } from '../core/steer/control';
+import { steeringPlan, trainingPool } from '../core/steer/plan';
+import { DivergenceError, runTraining, type ReadBack } from '../core/steer/run';
 import { fromArtifacts, toArtifacts } from '../core/artifacts';
 import { CheckpointStore, type Checkpoint } from './checkpoint';
 import type { CurvePoint, FromWorker, HeatmapFrame, ModelMeta, TrainPhase } from '../protocol/messages';
 import { bitmapToRgb, canvasJpeg } from './pixels';
 import { newModelId, ModelRegistry } from './registry';
-
-export class NonFiniteLossError extends Error {
-  constructor(
-    readonly step: number,
-    readonly goodStep: number,
-    learningRate: number,
-  ) {
-    super(
-      `Training diverged: the loss became NaN or infinite by step ${step}. The weights were rolled back to step ${goodStep}, ` +
-        `the last one checked finite. Try a smaller learning rate (now ${learningRate}; ${learningRate / 10} is a good next try).`,
-    );
-    this.name = 'NonFiniteLossError';
-  }
-}
-
-/** Pause/stop flags set by messages, read between steps. */
-export class RunControl {
-  stopped = false;
-  /** Stop without keeping the run's model (reset to baseline). */
-  discard = false;
-  /** Stopped by a fault (lost GPU device): keep the checkpoint so the next worker offers Resume. */
-  keepCheckpoint = false;
-  private resumeWaiters: (() => void)[] = [];
-  private pausedFlag = false;
-
-  get paused(): boolean {
-    return this.pausedFlag;
-  }
-  pause(): void {
-    this.pausedFlag = true;
-  }
-  resume(): void {
-    this.pausedFlag = false;
-    this.resumeWaiters.splice(0).forEach((r) => r());
-  }
-  stop(): void {
-    this.stopped = true;
-    this.resume();
-  }
-  /** Lets queued messages run; blocks while paused. */
-  async checkpoint(): Promise<void> {
-    await new Promise((r) => setTimeout(r, 0));
-    while (this.pausedFlag && !this.stopped) await new Promise<void>((r) => this.resumeWaiters.push(r));
-  }
-}
 
 export interface TrainRequest {
   settings: TrainSettings;
@@ -84,19 +43,11 @@ function memoryNow(): { tensors: number; bytes: number } {
 }
 
 /** SRCC of a model's scores against the labels of some samples. */
-async function srccOn(model: tf.LayersModel, samples: Sample[]): Promise<number> {
-  const q = tf.tidy(() => (model.predict(tf.stack(samples.map((s) => s.image))) as tf.Tensor).reshape([-1]));
-  const pred = await q.data();
-  q.dispose();
-  return srcc(pred, samples.map((s) => s.score));
+async function srccOn(model: tf.LayersModel, samples: Sample[], outputIndex = 0): Promise<number> {
+  return srcc(await scoresOf(model, sampleSource(samples, new Map()), { outputIndex }), samples.map((s) => s.score));
 }
 
 type Grid = { h: number; w: number };
-
-export function gridOf(model: tf.LayersModel, layerName: string): Grid {
-  const shape = model.getLayer(layerName).outputShape as number[];
-  return { h: shape[1], w: shape[2] };
-}
 
 /** Worker-side state that outlives one run: images, the labelled samples, the model library. */
 export class Session {
@@ -194,29 +145,35 @@ export class Session {
     try {
       const before = resume ? splitModel(await this.registry.model(baseId), layerName, baseMeta.outputIndex) : trainer.split;
       this.post({ type: 'heatmap', frame: await this.heatmap(before, x, grid, mask, 'before', targetImageId, 0) });
-      const own = samples.flatMap((s, i) => (targets[s.refId] ? [i] : []));
-      const rest = req.masks ? [] : samples.flatMap((s, i) => (!targets[s.refId] && !this.testIds?.has(s.refId) ? [i] : []));
-      const half = rest.length ? Math.ceil(settings.batchSize / 2) : settings.batchSize;
-      const nextOwn = batchSampler(own, half, settings.seed + 1);
-      const nextRest = batchSampler(rest, settings.batchSize - half, settings.seed + 2);
+      const plan = steeringPlan(samples.map((s) => s.refId), new Set(Object.keys(targets)), { exclude: this.testIds, replay: !req.masks, batchSize: settings.batchSize, seed: settings.seed });
       const val = samples.filter((s) => this.valIds?.has(s.refId));
       const masks = new Map(Object.entries(targets).map(([id, m]) => [id, gridTarget(m, grid.w, grid.h, settings.sharpness)]));
+      const src = sampleSource(samples, masks);
       let steps: number;
       try {
-        steps = await this.loop('steering', settings.steerSteps, settings.emitEvery, control, trainer, curve,
-          () => makeBatch(samples, rest.length ? [...nextOwn(), ...nextRest()] : nextOwn(), masks, grid),
-          async (step) => {
-            if (val.length && (step / settings.emitEvery) % VAL_EVERY_EMITS === 0) {
-              this.post({ type: 'validation', step, srcc: await srccOn(model, val) });
-            }
-            const frame = await this.heatmap(trainer.split, x, grid, mask, 'live', targetImageId, step);
-            this.post({ type: 'heatmap', frame });
-            for (const w of watched) this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, w.x, grid, w.mask, 'watch', w.id, step) });
-            await checkpoint(step);
-            return frame.energy;
-          }, resume?.step ?? 0);
+        const res = await runTraining(
+          trainer,
+          { phase: 'steering', steps: settings.steerSteps, startStep: resume?.step ?? 0, readEvery: settings.emitEvery },
+          {
+            nextBatch: () => batchOf(src, plan.next(), grid),
+            onRead: async (r) => {
+              this.postProgress('steering', r);
+              if (val.length && (r.step / settings.emitEvery) % VAL_EVERY_EMITS === 0) {
+                this.post({ type: 'validation', step: r.step, srcc: await srccOn(model, val, baseMeta.outputIndex) });
+              }
+              const frame = await this.heatmap(trainer.split, x, grid, mask, 'live', targetImageId, r.step);
+              this.post({ type: 'heatmap', frame });
+              for (const w of watched) this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, w.x, grid, w.mask, 'watch', w.id, r.step) });
+              await checkpoint(r.step);
+              return frame.energy;
+            },
+            control,
+          },
+          curve,
+        );
+        steps = res.steps;
       } catch (e) {
-        if (!(e instanceof NonFiniteLossError) || e.goodStep === 0) throw e;
+        if (!(e instanceof DivergenceError) || e.goodStep === 0) throw e;
         // keep what was learnt before the divergence, clearly named, then report it
         this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, x, grid, mask, 'after', targetImageId, e.goodStep) });
         await this.save(req, baseMeta, layerName, model, curve, `${req.name} (rolled back to step ${e.goodStep})`);
@@ -262,9 +219,14 @@ export class Session {
     const curve: CurvePoint[] = [];
     try {
       const grid = gridOf(model, TARGET_LAYER);
-      const pool = samples.flatMap((s, i) => (this.testIds?.has(s.refId) ? [] : [i]));
-      const next = batchSampler(pool.length ? pool : samples.map((_, i) => i), settings.batchSize, settings.seed);
-      await this.loop('baseline', settings.baselineSteps, settings.emitEvery, control, trainer, curve, () => makeBatch(samples, next(), new Map(), grid));
+      const next = batchSampler(trainingPool(samples.map((s) => s.refId), this.testIds), settings.batchSize, settings.seed);
+      const src = sampleSource(samples, new Map());
+      await runTraining(
+        trainer,
+        { phase: 'baseline', steps: settings.baselineSteps, readEvery: settings.emitEvery },
+        { nextBatch: () => batchOf(src, next(), grid), onRead: (r) => this.postProgress('baseline', r), control },
+        curve,
+      );
     } catch (e) {
       model.dispose();
       throw e;
@@ -284,62 +246,12 @@ export class Session {
     return id;
   }
 
-  /**
-   * The training loop: one tidy step per iteration, losses read back only every
-   * `emitEvery` steps, a yield between steps so pause/stop messages are handled.
-   */
-  private async loop(
-    phase: TrainPhase,
-    total: number,
-    emitEvery: number,
-    control: RunControl,
-    trainer: Trainer,
-    curve: CurvePoint[],
-    nextBatch: () => ReturnType<typeof makeBatch>,
-    onEmit?: (step: number) => Promise<number>,
-    startStep = 0,
-  ): Promise<number> {
-    let windowStart = performance.now();
-    let windowSteps = 0;
-    let step = startStep;
-    // Weights at the last read-back whose losses were finite: the rollback point.
-    let good = { step, weights: trainer.model.getWeights().map((w) => tf.clone(w)) };
-    try {
-      while (step < total && !control.stopped) {
-        const batch = nextBatch();
-        const losses = trainer.step(batch);
-        disposeBatch(batch);
-        step++;
-        windowSteps++;
-        if (step % emitEvery === 0 || step === total) {
-          const [totalLoss, task, cam] = Array.from(await losses.data());
-          losses.dispose();
-          if (![totalLoss, task, cam].every(Number.isFinite)) {
-            trainer.model.setWeights(good.weights);
-            throw new NonFiniteLossError(step, good.step, trainer.learningRate);
-          }
-          tf.dispose(good.weights);
-          good = { step, weights: trainer.model.getWeights().map((w) => tf.clone(w)) };
-          const now = performance.now();
-          this.post({
-            type: 'progress', phase, step, total, losses: { total: totalLoss, task, cam },
-            stepsPerSec: (windowSteps * 1000) / Math.max(1, now - windowStart),
-            message: phase === 'baseline' ? 'Training the quality baseline' : 'Steering toward the mask',
-            memory: memoryNow(),
-          });
-          windowStart = now;
-          windowSteps = 0;
-          const energy = onEmit ? await onEmit(step) : null;
-          curve.push({ phase, step, total, task, cam, energy });
-        } else {
-          losses.dispose();
-        }
-        await control.checkpoint();
-      }
-    } finally {
-      tf.dispose(good.weights);
-    }
-    return step;
+  private postProgress(phase: TrainPhase, r: ReadBack): void {
+    this.post({
+      type: 'progress', phase, step: r.step, total: r.total, losses: r.losses, stepsPerSec: r.stepsPerSec,
+      message: phase === 'baseline' ? 'Training the quality baseline' : 'Steering toward the mask',
+      memory: memoryNow(),
+    });
   }
 
   private async heatmap(split: SplitModel, x: tf.Tensor4D, grid: Grid, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {

@@ -1,7 +1,7 @@
 import { assembleArtifacts, type ModelJson, type StoredArtifacts } from '../core/artifacts';
 import type { ModelMeta } from '../protocol/messages';
 
-/** Models that ship with the app in public/models/<name>/ (made by `npm run pretrain`). */
+/** Models that ship with the app in public/models/<name>/ (made by `camsteer pretrain`). */
 export const SHIPPED_MODELS = [
   { name: 'tiny', label: 'Shipped · tiny CNN' },
   { name: 'mobilenetv2', label: 'Shipped · MobileNetV2' },

@@ -1,21 +1,25 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs';
 import { AuditCancelledError } from '../core/audit/progress';
-import { SCORE_SCALE } from '../core/config';
 import { runAudit } from '../core/audit/runAudit';
 import { fromArtifacts } from '../core/artifacts';
-import { EmptyMaskError } from '../core/mask';
+import { EmptyMaskError, type Mask } from '../core/mask';
+import { greyFromRgba, saliencyMap, suggestedSaliencyThreshold } from '../core/saliency';
 import { ModelImportError, unzipModel, zipModel } from '../core/modelZip';
-import { transfersOf, type ErrorCode, type FromWorker, type ModelMeta, type ToWorker } from '../protocol/messages';
-import { BackendUnavailableError, destroyDevice, initBackend, watchDeviceLoss } from './backend';
+import { transfersOf, type ErrorCode, type FromWorker, type ModelMeta, type Splits, type ToWorker } from '../protocol/messages';
+import { BackendUnavailableError, initBackend, watchDeviceLoss } from './backend';
+import { isTestHook, type TestHookMessage } from '../protocol/testHooks';
+import { runTestHook } from './testHooks';
 import { warmUp } from './warmup';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
-import { simulateStorageUnavailable } from '../shared/kvStore';
 import { describeModel } from './modelInfo';
-import { bitmapToTensor } from './pixels';
+import { bitmapToTensor, squashedPixels } from './pixels';
 import type { Checkpoint } from './checkpoint';
-import { gridOf, NonFiniteLossError, RunControl, Session } from './session';
+import { gridOf, predictScores } from '../core/graph';
+import { RunControl } from '../core/steer/control';
+import { DivergenceError } from '../core/steer/run';
+import { Session } from './session';
 import { fetchShipped, SHIPPED_MODELS, shippedMeta } from './shipped';
 
 const scope = self as unknown as {
@@ -29,7 +33,7 @@ function post(msg: FromWorker): void {
 
 function codeOf(e: unknown): ErrorCode {
   if (e instanceof EmptyMaskError) return 'empty-mask';
-  if (e instanceof NonFiniteLossError) return 'non-finite';
+  if (e instanceof DivergenceError) return 'non-finite';
   if (e instanceof BackendUnavailableError) return 'backend';
   if (e instanceof ModelImportError) return 'import';
   return 'training';
@@ -98,18 +102,27 @@ async function loadShipped(baseUrl: string): Promise<void> {
   }
 }
 
-/** Reference photos of the test split (public/data/splits.json); null when it is missing. */
-let testIds: Set<string> | null = null;
-async function loadSplits(baseUrl: string): Promise<{ test: Set<string> | null; val: Set<string> | null }> {
-  const set = (ids: unknown) => (Array.isArray(ids) && ids.length ? new Set(ids as string[]) : null);
+/** The split by reference photo (public/data/splits.json); null when it is missing or unreadable. */
+async function loadSplits(baseUrl: string): Promise<Splits | null> {
+  const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   try {
     const res = await fetch(new URL('data/splits.json', baseUrl));
-    if (!res.ok) return { test: null, val: null };
-    const json = (await res.json()) as { test?: unknown; val?: unknown };
-    return { test: set(json.test), val: set(json.val) };
+    if (!res.ok) return null;
+    const json = (await res.json()) as Partial<Record<keyof Splits, unknown>>;
+    return { train: ids(json.train), val: ids(json.val), test: ids(json.test) };
   } catch {
-    return { test: null, val: null };
+    return null;
   }
+}
+
+/** The side a photo is read at for its saliency map (squashed, as the model and the mask see it). */
+const SALIENCY_READ_SIZE = 240;
+
+function saliencyOf(imageId: string): { map: Mask; suggested: number } {
+  const bitmap = session.images.get(imageId);
+  if (!bitmap) throw new Error(`the photo "${imageId}" is not loaded`);
+  const map = saliencyMap(greyFromRgba(squashedPixels(bitmap, SALIENCY_READ_SIZE), SALIENCY_READ_SIZE, SALIENCY_READ_SIZE), SALIENCY_READ_SIZE, SALIENCY_READ_SIZE);
+  return { map, suggested: suggestedSaliencyThreshold(map) };
 }
 
 /** Runs the audit of one model on the chosen photos (at the model's input size). */
@@ -134,10 +147,9 @@ function postCheckpoint(c: Checkpoint | null): void {
   post({ type: 'checkpoint', info: c ? { name: c.request.name, step: c.step, total: c.request.settings.steerSteps, savedAt: c.savedAt } : null });
 }
 
-async function handle(msg: ToWorker): Promise<void> {
+async function handle(msg: Exclude<ToWorker, TestHookMessage>): Promise<void> {
   switch (msg.type) {
     case 'init': {
-      simulateStorageUnavailable(!!msg.noStorage);
       post({ type: 'lifecycle', stage: 'checking', message: 'Checking backends' });
       const info = await initBackend(msg.backend);
       console.info('[camsteer worker] backend', info.name, info.reasons.join('; '));
@@ -152,9 +164,10 @@ async function handle(msg: ToWorker): Promise<void> {
       const warning = await session.registry.init();
       await loadShipped(msg.baseUrl);
       const splits = await loadSplits(msg.baseUrl);
-      testIds = splits.test;
-      session.testIds = splits.test;
-      session.valIds = splits.val;
+      const set = (ids: string[] | undefined) => (ids?.length ? new Set(ids) : null);
+      session.testIds = set(splits?.test);
+      session.valIds = set(splits?.val);
+      post({ type: 'splits', splits });
       session.registry.ready();
       await session.checkpoints.open();
       postCheckpoint(await session.checkpoints.load());
@@ -174,10 +187,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const meta = session.registry.meta(msg.modelId);
       const model = await session.registry.model(msg.modelId);
       const samples = (await session.samples(meta.inputSize, 7)).filter((s) => s.refId === msg.imageId);
-      const q = tf.tidy(() => {
-        const out = model.predict(tf.stack(samples.map((s) => s.image))) as tf.Tensor2D;
-        return (out.shape[1]! > 1 ? out.slice([0, meta.outputIndex ?? 0], [-1, 1]) : out).reshape([-1]).mul(SCORE_SCALE);
-      });
+      const q = tf.tidy(() => predictScores(model, tf.stack(samples.map((s) => s.image)) as tf.Tensor4D, meta.outputIndex));
       const predicted = await q.data();
       q.dispose();
       const rows = samples.map((s, i) => ({ distortion: s.distortion, level: s.level, label: s.score, predicted: predicted[i] }));
@@ -194,6 +204,16 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       return withControl((ctl) => session.run(c.request, ctl, c));
     }
+    case 'saliency': {
+      let result: { map: Mask; suggested: number } | { error: string };
+      try {
+        result = saliencyOf(msg.imageId);
+      } catch (e) {
+        result = { error: e instanceof Error ? e.message : String(e) };
+      }
+      post({ type: 'saliency', requestId: msg.requestId, imageId: msg.imageId, result });
+      return;
+    }
     case 'discardRun':
       await session.checkpoints.clear();
       postCheckpoint(null);
@@ -203,7 +223,7 @@ async function handle(msg: ToWorker): Promise<void> {
         evaluate(msg, {
           registry: session.registry,
           images: session.images,
-          samplesFor: async (size) => ({ samples: await session.samples(size, 7), testIds }),
+          samplesFor: async (size) => ({ samples: await session.samples(size, 7), testIds: session.testIds }),
           post,
         }, c),
       );
@@ -247,15 +267,6 @@ async function handle(msg: ToWorker): Promise<void> {
       if (msg.discard && control) control.discard = true;
       control?.stop();
       return;
-    case 'simulateDeviceLoss':
-      keepRunForResume();
-      if (!destroyDevice()) throw new Error('simulateDeviceLoss: the backend has no GPU device');
-      return;
-    case 'simulateCrash':
-      setTimeout(() => {
-        throw new Error('simulated worker crash');
-      });
-      return;
     default: {
       const never: never = msg;
       throw new Error(`unknown message ${JSON.stringify(never)}`);
@@ -263,11 +274,20 @@ async function handle(msg: ToWorker): Promise<void> {
   }
 }
 
-/** Pause, resume, stop (and the crash hook) act at once; everything else runs in arrival order. */
+/** Pause, resume, stop and saliency (and, in test builds, the fault hooks) act at once; everything else runs in arrival order. */
 let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (ev) => {
-  const msg = ev.data;
+  const data = ev.data;
+  if (__TEST_HOOKS__ && isTestHook(data)) {
+    try {
+      runTestHook(data, keepRunForResume);
+    } catch (e) {
+      reportError(e);
+    }
+    return;
+  }
+  const msg = data as Exclude<ToWorker, TestHookMessage>;
   const run = () => handle(msg).catch((e) => reportError(e, msg.type === 'init' ? 'backend' : undefined));
-  if (['pause', 'resume', 'stop', 'simulateCrash', 'simulateDeviceLoss'].includes(msg.type)) void run();
+  if (['pause', 'resume', 'stop', 'saliency'].includes(msg.type)) void run();
   else queue = queue.then(run);
 };

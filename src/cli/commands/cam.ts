@@ -3,14 +3,15 @@ import { heatmapAtMaskSize, alignmentScores } from '../../core/alignment';
 import { CAM_METHODS, type CamMethod } from '../../core/cam';
 import { splitModel } from '../../core/graph';
 import { resize } from '../../core/iqa/image';
-import { COLORMAPS, type Colormap } from '../../render/colormap';
-import { camOf } from '../analysis';
+import { COLORMAPS, type Colormap } from '../../core/colormap';
+import { camOf } from '../../core/evaluation';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, FIT_FLAG, fitOf, FORCE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
 import { inputTensor, prepareInput, readImage, viewOf } from '../images';
 import { UsageError, type Io } from '../io';
 import { maskFilePath, maskFor, MASK_HELP, parseMaskSpec } from '../masks';
 import { loadModel } from '../modelDir';
+import { modelArg } from '../data';
 import { checkNotInput, checkOutFile, Outputs, resolvePath } from '../outputs';
 import { overlayImage, Raster } from '../raster';
 
@@ -64,7 +65,7 @@ export const camCommand: Command = {
       checkOutFile(dumpPath, force, '--dump-input', 'cam');
     }
     const maskArg = args.string('mask');
-    const modelDir = resolvePath(io, args.requireString('model'));
+    const modelDir = modelArg(io, args.requireString('model')).path;
     const imageArg = args.requireString('image');
     const imagePath = resolvePath(io, imageArg);
     const inputs = [{ label: '--model', path: modelDir, wholeDir: true }, { label: '--image', path: imagePath }, { label: '--mask', path: maskFilePath(maskArg, (p) => resolvePath(io, p)) }];

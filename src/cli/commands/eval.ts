@@ -3,10 +3,11 @@ import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../../core/cam';
 import { splitModel } from '../../core/graph';
 import type { RgbImage } from '../../core/iqa/image';
 import type { Mask } from '../../core/mask';
-import { allCamsOf, alignmentSummary, qualityReport, type AlignmentSummary, type QualityReport } from '../analysis';
+import { imageInputs } from '../../core/batch';
+import { allCamsOf, alignmentSummary, qualityReport, type AlignmentSummary, type QualityReport } from '../../core/evaluation';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, FIT_FLAG, fitOf, FORCE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
-import { scoredFolder, testSplit } from '../data';
+import { modelArg, scoredFolder, testSplit } from '../data';
 import { UsageError, type Io } from '../io';
 import { MASK_HELP, maskFilePath, parseMaskSpec } from '../masks';
 import { loadModel } from '../modelDir';
@@ -18,7 +19,7 @@ export interface EvalReport {
   model: string;
   layer: string;
   inputSize: number;
-  data: { kind: 'test-split' | 'folder'; path?: string; n: number };
+  data: { kind: 'test-split' | 'folder'; path?: string; n: number; /** Which bundled split (kind test-split). */ split?: 'test' | 'val' };
   quality: QualityReport;
   alignment?: { mask: string; methods: Partial<Record<CamMethod, AlignmentSummary>> };
 }
@@ -33,18 +34,25 @@ export function parseMethods(value: string | undefined): CamMethod[] {
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '  -  ');
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '   -  ');
 
+/** SRCC / PLCC / KRCC rows: all images, then each group (distortion type). */
+export function qualityTable(q: QualityReport): string[] {
+  const row = (name: string, m: { n: number; srcc: number; plcc: number; krcc: number }) =>
+    `${name.padEnd(10)}${String(m.n).padStart(5)}  ${f4(m.srcc).padStart(7)}  ${f4(m.plcc).padStart(7)}  ${f4(m.krcc).padStart(7)}`;
+  return [
+    `${'images'.padEnd(10)}${'n'.padStart(5)}  ${'SRCC'.padStart(7)}  ${'PLCC'.padStart(7)}  ${'KRCC'.padStart(7)}`,
+    row('all', q),
+    ...Object.entries(q.groups ?? {}).map(([g, m]) => row(g, m)),
+  ];
+}
+
 export function formatEvalReport(r: EvalReport): string {
   const lines = [
     `model ${r.model} (input ${r.inputSize}x${r.inputSize}, CAM layer ${r.layer})`,
-    `data  ${r.data.kind === 'test-split' ? 'test split of the bundled photos' : r.data.path} (${r.data.n} images)`,
+    `data  ${r.data.kind === 'test-split' ? `${r.data.split ?? 'test'} split of the bundled photos` : r.data.path} (${r.data.n} images)`,
     '',
     r.data.kind === 'test-split' ? 'quality on the distorted images (the pristine ones, all scored 100, are left out):' : 'quality:',
-    `${'images'.padEnd(10)}${'n'.padStart(5)}  ${'SRCC'.padStart(7)}  ${'PLCC'.padStart(7)}  ${'KRCC'.padStart(7)}`,
+    ...qualityTable(r.quality),
   ];
-  const row = (name: string, m: { n: number; srcc: number; plcc: number; krcc: number }) =>
-    `${name.padEnd(10)}${String(m.n).padStart(5)}  ${f4(m.srcc).padStart(7)}  ${f4(m.plcc).padStart(7)}  ${f4(m.krcc).padStart(7)}`;
-  lines.push(row('all', r.quality));
-  for (const [g, m] of Object.entries(r.quality.groups ?? {})) lines.push(row(g, m));
   if (r.alignment) {
     const any = Object.values(r.alignment.methods)[0];
     lines.push('', `alignment with mask ${r.alignment.mask} (chance = mask area ${f3(any?.chance ?? NaN)}, ${any?.n ?? 0} images)`);
@@ -70,6 +78,7 @@ export const evalCommand: Command = {
         meta: 'DIR',
         help: 'A folder of PNG/JPEG images with scores.csv ("file,score" lines, 0-100). Default: the test split of the bundled photos (public/data/splits.json; pristine + 3 distortions x 5 levels per photo, MS-SSIM labels).',
       },
+      { name: 'split', type: 'string', meta: 'test|val', choices: ['test', 'val'], default: 'test', help: 'Without --data: which split of the bundled photos to measure on.' },
       { name: 'mask', type: 'string', meta: 'MASK', help: `Target mask (${MASK_HELP}): adds alignment metrics per CAM method.` },
       { name: 'methods', type: 'string', meta: 'LIST', default: 'all', help: `Comma-separated CAM methods for the alignment (${CAM_METHODS.join(', ')}).` },
       LAYER_FLAG,
@@ -89,7 +98,7 @@ export const evalCommand: Command = {
     const spec = maskArg === undefined ? undefined : parseMaskSpec(maskArg, (p) => resolvePath(io, p), 'eval');
     const outArg = args.string('out');
     const outPath = outArg === undefined ? undefined : resolvePath(io, outArg);
-    const modelDir = resolvePath(io, args.requireString('model'));
+    const modelDir = modelArg(io, args.requireString('model')).path;
     const dataArg = args.string('data');
     const dataDir = dataArg === undefined ? undefined : resolvePath(io, dataArg);
     if (outPath) {
@@ -101,24 +110,25 @@ export const evalCommand: Command = {
     const loaded = await loadModel(modelDir, args.string('layer'));
     const { model, inputSize, layerName } = loaded;
     try {
+      const which = args.string('split') === 'val' ? 'val' : 'test';
       let items: { refId: string; distortion: string | null; image: RgbImage; score: number }[];
       if (dataDir !== undefined) {
         items = scoredFolder(dataDir, inputSize, fitOf(args)).map((s) => ({ refId: s.file, distortion: null, image: s.image, score: s.score }));
       } else {
-        const bar = new ProgressBar(io, 'test split', 1, quiet);
+        const bar = new ProgressBar(io, `${which} split`, 1, quiet);
         items = await testSplit(inputSize, loaded.metadata, (d, t) => {
           bar.setTotal(t);
           bar.update(d);
-        });
+        }, which);
         bar.close();
       }
       const camBar = new ProgressBar(io, 'cams', items.length, quiet);
-      const cams = await allCamsOf(splitModel(model, layerName), items.map((s) => s.image), { methods: spec ? methods : [], onProgress: (d) => camBar.update(d) });
+      const cams = await allCamsOf(splitModel(model, layerName), imageInputs(items.map((s) => s.image)), { methods: spec ? methods : [], onProgress: (d) => camBar.update(d) });
       const report: EvalReport = {
         model: args.requireString('model'),
         layer: layerName,
         inputSize,
-        data: dataArg !== undefined ? { kind: 'folder', path: dataArg, n: items.length } : { kind: 'test-split', n: items.length },
+        data: dataArg !== undefined ? { kind: 'folder', path: dataArg, n: items.length } : { kind: 'test-split', split: which, n: items.length },
         quality: qualityReport(cams.scores, items.map((s) => s.score), dataArg === undefined ? items.map((s) => s.distortion) : undefined),
       };
       if (spec) {

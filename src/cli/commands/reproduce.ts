@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CAM_METHODS, type CamMethod } from '../../core/cam';
@@ -6,17 +5,19 @@ import type { CamLossType } from '../../core/config';
 import { splitModel } from '../../core/graph';
 import type { IqaSample } from '../../core/iqa/samples';
 import type { Mask } from '../../core/mask';
-import { allCamsOf, alignmentSummary, qualityReport, type AllCams, type AlignmentSummary } from '../analysis';
+import { imageInputs } from '../../core/batch';
+import { allCamsOf, alignmentSummary, qualityReport, type AllCams, type AlignmentSummary } from '../../core/evaluation';
+import { fineTune, prefixFeatures, type SteerSettings } from '../../core/steer/fineTune';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { BUNDLED_INPUTS, loadSplits, MODELS_DIR, testSplit, trainSplit } from '../data';
+import { BUNDLED_INPUTS, loadSplits, modelArg, testSplit, trainSplit } from '../data';
 import { drawFigure } from '../figure';
-import { CliError, type Io } from '../io';
+import type { Io } from '../io';
 import { parseMaskSpec, type MaskSpec } from '../masks';
 import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
 import { checkNotInput, checkOutDir, Outputs, resolvePath, type Bytes } from '../outputs';
 import { formatDuration, note, ProgressBar } from '../progress';
-import { fineTune, prefixFeatures, sampleMasks, STEER_DEFAULTS, trainItems, type SteerSettings } from '../steering';
+import { sampleMasks, STEER_DEFAULTS, trainItems } from '../steering';
 import { CAM_LOSSES, steeredMetadata } from './steer';
 import { checksOf, MODEL_IDS, reportMarkdown, summaryLines, TARGETS, type ModelId, type ModelResult, type ReproduceReport, type SharedSettings, type TargetId, type TargetSettings } from '../reproduceReport';
 
@@ -38,17 +39,6 @@ export const PRESETS: Record<'full' | 'quick', ReproducePreset> = {
 
 /** The baseline: the quality loss only. */
 const QUALITY_ONLY: TargetSettings = { lambda: 0, camLoss: 'mse', sharpness: 1 };
-
-function modelPath(io: Io, value: string): { name: string; path: string } {
-  if (value === 'tiny' || value === 'mobilenetv2') {
-    const path = join(MODELS_DIR, value);
-    if (!existsSync(join(path, 'model.json'))) {
-      throw new CliError(`the shipped ${value} model is missing (${path}/model.json); make it with: npm run pretrain -- --model ${value}`);
-    }
-    return { name: value, path };
-  }
-  return { name: value, path: resolvePath(io, value) };
-}
 
 function alignmentOf(cams: AllCams, masks: Record<TargetId, Mask[]>): Record<TargetId, Record<CamMethod, AlignmentSummary>> {
   return Object.fromEntries(
@@ -118,7 +108,7 @@ export const reproduceCommand: Command = {
     ) as Record<TargetId, TargetSettings>;
     const crops = args.number('crops') ?? preset.crops;
     const specs = Object.fromEntries(TARGETS.map((t) => [t.id, parseMaskSpec(t.mask, (p) => p)])) as Record<TargetId, MaskSpec>;
-    const { name, path } = modelPath(io, args.string('model') ?? 'mobilenetv2');
+    const { name, path } = modelArg(io, args.string('model') ?? 'mobilenetv2');
     checkNotInput(outDir, 'dir', [{ label: '--model', path }, ...BUNDLED_INPUTS], '--out', 'reproduce');
     const splits = loadSplits();
     const backend = await backendOf(args);
@@ -158,7 +148,7 @@ export const reproduceCommand: Command = {
     let evalSeconds = 0;
     const evaluate = async (lm: LoadedModel) => {
       const te = Date.now();
-      const cams = await allCamsOf(splitModel(lm.model, lm.layerName), test.map((s) => s.image));
+      const cams = await allCamsOf(splitModel(lm.model, lm.layerName), imageInputs(test.map((s) => s.image)));
       const res = { cams, quality: qualityReport(cams.scores, test.map((s) => s.score), test.map((s) => s.distortion)), alignment: alignmentOf(cams, testMasks) };
       evalSeconds += (Date.now() - te) / 1000;
       return res;
@@ -188,7 +178,7 @@ export const reproduceCommand: Command = {
             layerName,
             trainItems(train, target ? trainMasks[target.id] : null),
             s,
-            (p) => bar.update(k * settings.steps + p.step, `${id} (${k + 1}/${MODEL_IDS.length}) loss ${p.total.toFixed(4)}`),
+            (r) => bar.update(k * settings.steps + r.step, `${id} (${k + 1}/${MODEL_IDS.length}) loss ${r.losses.total.toFixed(4)}`),
             cut,
             features,
           );

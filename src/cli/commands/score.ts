@@ -6,6 +6,7 @@ import { prepareInput, readImage } from '../images';
 import type { Io } from '../io';
 import { loadModel } from '../modelDir';
 import { ProgressBar } from '../progress';
+import { modelArg } from '../data';
 import { resolvePath } from '../outputs';
 import type { ParsedArgs } from '../args';
 
@@ -29,7 +30,7 @@ export const scoreCommand: Command = {
     // Decode every image first: a bad file fails the command before anything is printed.
     const images = args.positionals.map((p) => ({ path: p, image: readImage(resolvePath(io, p)) }));
     await backendOf(args);
-    const loaded = await loadModel(resolvePath(io, args.requireString('model')));
+    const loaded = await loadModel(modelArg(io, args.requireString('model')).path);
     const { model, inputSize } = loaded;
     try {
       const inputs = images.map((x) => prepareInput(x.image, inputSize, fit));

@@ -3,17 +3,20 @@ import { splitModel } from '../../core/graph';
 import { jpegJsCodec } from '../../core/iqa/jpegCodec';
 import { buildFixedSet, type IqaSample } from '../../core/iqa/samples';
 import { basename, extname } from 'node:path';
-import { allCamsOf, alignmentSummary } from '../analysis';
+import { imageInputs } from '../../core/batch';
+import { allCamsOf, alignmentSummary } from '../../core/evaluation';
+import { fineTune, thinCurve, type SteerSettings } from '../../core/steer/fineTune';
+import type { CurvePoint } from '../../core/steer/run';
 import type { ParsedArgs } from '../args';
-import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, LAYER_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { BUNDLED_INPUTS, trainSplit } from '../data';
+import { backendOf, COMMON_FLAGS, cutOf, FREEZE_FLAG, LAYER_FLAG, SHARPNESS_FLAG, type Command } from '../command';
+import { BUNDLED_INPUTS, modelArg, trainSplit } from '../data';
 import { listImages, readImage } from '../images';
 import { CliError, type Io } from '../io';
 import { MASK_HELP, maskFilePath, parseMaskSpec, type MaskSpec } from '../masks';
 import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
 import { note, ProgressBar, formatDuration } from '../progress';
 import { checkNotInput, checkOutDir, Outputs, resolvePath } from '../outputs';
-import { fineTune, sampleMasks, STEER_DEFAULTS, thinCurve, trainItems, type CurvePoint, type SteerSettings } from '../steering';
+import { sampleMasks, STEER_DEFAULTS, trainItems } from '../steering';
 import type { Mask } from '../../core/mask';
 
 export const CAM_LOSSES: readonly CamLossType[] = ['mse', 'outside', 'bce'];
@@ -86,7 +89,7 @@ export async function steerLoaded(io: Io, loaded: LoadedModel, samples: readonly
       loaded.layerName,
       trainItems(samples, masks),
       o.settings,
-      (p) => bar.update(p.step, `loss ${p.total.toFixed(4)} (task ${p.task.toFixed(4)}, cam ${p.cam.toFixed(4)})`),
+      (r) => bar.update(r.step, `loss ${r.losses.total.toFixed(4)} (task ${r.losses.task.toFixed(4)}, cam ${r.losses.cam.toFixed(4)})`),
       o.cut,
     );
   } finally {
@@ -132,9 +135,7 @@ export const steerCommand: Command = {
       LAYER_FLAG,
       FREEZE_FLAG,
       { name: 'out', type: 'string', meta: 'DIR', required: true, help: 'Where to write the steered model (model.json + weights.bin, metadata inside; tf.loadLayersModel and the app load it).' },
-      FORCE_FLAG,
-      BACKEND_FLAG,
-      QUIET_FLAG,
+      ...COMMON_FLAGS,
     ],
     notes: ['Examples:', '  camsteer steer --model public/models/tiny --mask corners --out steered-corners', '  camsteer steer --model public/models/tiny --mask text:VG --images my-photos/ --steps 200 --out steered-vg'],
   },
@@ -144,7 +145,7 @@ export const steerCommand: Command = {
     const outDir = resolvePath(io, outArg);
     checkOutDir(outDir, args.bool('force'), '--out', 'steer');
     const maskArg = args.requireString('mask');
-    const modelDir = resolvePath(io, args.requireString('model'));
+    const modelDir = modelArg(io, args.requireString('model')).path;
     const imagesArg = args.string('images');
     const imagesDir = imagesArg === undefined ? undefined : resolvePath(io, imagesArg);
     checkNotInput(
@@ -175,7 +176,7 @@ export const steerCommand: Command = {
       // GradCAM alignment on the pristine training images, before and after.
       const pristine = samples.flatMap((s, i) => (s.distortion === null ? [i] : []));
       const alignment = async () => {
-        const cams = await allCamsOf(splitModel(loaded.model, loaded.layerName), pristine.map((i) => samples[i].image), { methods: ['gradcam'] });
+        const cams = await allCamsOf(splitModel(loaded.model, loaded.layerName), imageInputs(pristine.map((i) => samples[i].image)), { methods: ['gradcam'] });
         return alignmentSummary(cams.maps.gradcam, cams.h, cams.w, pristine.map((i) => masks[i]));
       };
       const before = await alignment();
@@ -207,7 +208,7 @@ export const steerCommand: Command = {
         io,
         quiet,
         `GradCAM energy-in-mask on the ${pristine.length} pristine training images: ${before.energy.toFixed(3)} -> ${after.energy.toFixed(3)} (chance ${after.chance.toFixed(3)}); ` +
-          `final loss ${last.total.toFixed(4)} (task ${last.task.toFixed(4)}, cam ${last.cam.toFixed(4)}); ${formatDuration((Date.now() - t0) / 1000)}`,
+          `final loss ${(last.task + settings.lambda * last.cam).toFixed(4)} (task ${last.task.toFixed(4)}, cam ${last.cam.toFixed(4)}); ${formatDuration((Date.now() - t0) / 1000)}`,
       );
       io.stdout(`${outArg}\n`);
       return 0;

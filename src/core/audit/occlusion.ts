@@ -104,7 +104,7 @@ export interface OcclusionAgreement {
 /**
  * Agreement of a CAM map with an occlusion map. Both go to pixel resolution (CAM: ReLU and
  * bilinear upsampling; occlusion: its pixel map), then to a grid x grid mean per cell. The CAM
- * is min-max normalised there (as DESIGN.md §3 normalises heatmaps). The top region is the
+ * is min-max normalised there (as the alignment metrics normalise heatmaps, docs/architecture.md "The math"). The top region is the
  * `topFraction` of cells with the largest occlusion value.
  * @param cam [camH * camW] CAM at feature resolution
  * @param occlusionPixels [H * W] OcclusionResult.pixelMap

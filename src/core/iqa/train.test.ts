@@ -6,7 +6,9 @@ import { mulberry32 } from '../random';
 import { registerTrainingKernels } from '../kernels';
 import { useCpuBackend } from '../testUtil';
 import type { IqaSample } from './samples';
-import { imageSet, learningRateAt, predictScores, pretrainQuality, type PretrainConfig } from './train';
+import { imageSource } from '../batch';
+import { scoresOf } from '../evaluation';
+import { learningRateAt, pretrainQuality, type PretrainConfig } from './train';
 
 /** Flat grey images with uniform noise of a random amplitude; quality falls with it. */
 function noisySamples(n: number, size: number, seed: number): IqaSample[] {
@@ -46,7 +48,7 @@ describe('pretrainQuality', () => {
     const evals: number[] = [];
     let firstLoss = NaN;
     let lastLoss = NaN;
-    const res = await pretrainQuality(model, imageSet(train), imageSet(val), cfg, {
+    const res = await pretrainQuality(model, imageSource(train, null), imageSource(val, null), cfg, {
       onStep: (s) => {
         if (s.step === 1) firstLoss = s.loss;
         lastLoss = s.loss;
@@ -59,7 +61,7 @@ describe('pretrainQuality', () => {
     expect(lastLoss).toBeLessThan(firstLoss);
     expect(res.bestVal.srcc).toBeGreaterThan(0.8);
     // the restored weights are the best step's: predicting val again gives the same SRCC
-    const pred = await predictScores(model, val);
+    const pred = await scoresOf(model, imageSource(val, null));
     expect(srcc(pred, val.map((s) => s.score))).toBeCloseTo(res.bestVal.srcc, 6);
     model.dispose();
   }, 60_000);
@@ -69,8 +71,8 @@ describe('pretrainQuality', () => {
     const free = buildTinyModel(32, 5, { widths: [8, 8, 8] });
     const nonNeg = buildTinyModel(32, 5, { widths: [8, 8, 8], nonNegativeScore: true });
     const short = { ...cfg, steps: 20, evalEvery: 20 };
-    await pretrainQuality(free, imageSet(train), imageSet(val), short);
-    await pretrainQuality(nonNeg, imageSet(train), imageSet(val), short);
+    await pretrainQuality(free, imageSource(train, null), imageSource(val, null), short);
+    await pretrainQuality(nonNeg, imageSource(train, null), imageSource(val, null), short);
     const minScoreWeight = (m: tf.LayersModel) => tf.tidy(() => m.getLayer('score').getWeights()[0].min().dataSync()[0]);
     expect(minScoreWeight(free)).toBeLessThan(0);
     expect(minScoreWeight(nonNeg)).toBeGreaterThanOrEqual(0);

@@ -12,6 +12,8 @@ import './mask.css';
 export interface MaskEditorProps {
   /** The photo to draw on (shown stretched; the mask lives on the squashed square). */
   image: ImageBitmap | HTMLImageElement | null;
+  /** The photo's id (its saliency is computed in the worker). */
+  imageId: string | null;
   /** The mask being edited (controlled). Never mutated; every edit yields a new Mask. */
   mask: Mask;
   onChange(mask: Mask): void;
@@ -35,7 +37,7 @@ function isTextField(target: EventTarget | null): boolean {
  * lives here; it starts over when `image` changes, and a new `mask` from outside (same image)
  * is recorded as an undoable step.
  */
-export function MaskEditor({ image, mask, onChange, gridSize }: MaskEditorProps) {
+export function MaskEditor({ image, imageId, mask, onChange, gridSize }: MaskEditorProps) {
   const [history] = useState(() => new MaskHistory(mask, { limit: 100 }));
   const [, bump] = useReducer((x: number) => x + 1, 0);
   /** The preset whose controls are being moved: its changes amend one undo step. */
@@ -138,7 +140,7 @@ export function MaskEditor({ image, mask, onChange, gridSize }: MaskEditorProps)
               {steerWarning}
             </p>
           )}
-          <MaskPresets image={image} mask={mask} aspect={aspect} active={live} onApply={(source, next) => commit(next, source)} />
+          <MaskPresets image={image} imageId={imageId} mask={mask} aspect={aspect} active={live} onApply={(source, next) => commit(next, source)} />
         </aside>
       </div>
     </div>

@@ -12,6 +12,8 @@ export type PresetSource = PresetKind | 'upload';
 
 export interface MaskPresetsProps {
   image: EditorImage | null;
+  /** The photo's id in the worker, which computes its saliency. */
+  imageId: string | null;
   mask: Mask;
   /** Displayed width / height of the photo (text is drawn upright on it). */
   aspect: number;
@@ -25,7 +27,7 @@ type Status = { state: 'idle' | 'computing' | 'ready' } | { state: 'error'; mess
 const pct = (x: number) => `${Math.round(100 * x)}%`;
 
 /** Preset masks and mask files. Moving a preset's control applies that preset. */
-export function MaskPresets({ image, mask, aspect, onApply, active = null }: MaskPresetsProps) {
+export function MaskPresets({ image, imageId, mask, aspect, onApply, active = null }: MaskPresetsProps) {
   const size = mask.width;
   const [corner, setCorner] = useState((defaultPreset('corners') as { size: number }).size);
   const [center, setCenter] = useState((defaultPreset('center') as { size: number }).size);
@@ -59,7 +61,7 @@ export function MaskPresets({ image, mask, aspect, onApply, active = null }: Mas
   };
 
   const salient = async (t?: number) => {
-    if (!image) {
+    if (!image || !imageId) {
       setSalStatus({ state: 'error', message: 'Load a photo first: saliency is computed from it.' });
       return;
     }
@@ -69,7 +71,7 @@ export function MaskPresets({ image, mask, aspect, onApply, active = null }: Mas
     }
     setSalStatus({ state: 'computing' });
     try {
-      const loaded = await loadSaliency(image);
+      const loaded = await loadSaliency(imageId);
       if (imageRef.current !== image) return;
       setSaliency({ image, map: loaded.map });
       const use = t ?? loaded.suggested;

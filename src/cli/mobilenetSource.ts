@@ -68,27 +68,3 @@ export async function loadNsfwjsMobilenetV2(inputSize: number, lastLayer = 'out_
     }),
   );
 }
-
-/**
- * Re-applies the layers of `model` that come after `fromLayer` up to `toLayer` to a new symbolic
- * input (the activation of `fromLayer`), sharing their weights. `fromLayer` must be a cut: no
- * later layer may read an earlier activation.
- */
-export function applyTail(model: tf.LayersModel, fromLayer: string, toLayer: string, x: tf.SymbolicTensor): tf.SymbolicTensor {
-  const layers = model.layers;
-  const from = layers.findIndex((l) => l.name === fromLayer);
-  const to = layers.findIndex((l) => l.name === toLayer);
-  if (from < 0 || to < from) throw new Error(`applyTail: bad range ${fromLayer}..${toLayer}`);
-  const values = new Map<string, tf.SymbolicTensor>([[fromLayer, x]]);
-  for (let i = from + 1; i <= to; i++) {
-    const layer = layers[i];
-    const node = layer.inboundNodes[0];
-    const ins = node.inboundLayers.map((l) => {
-      const v = values.get(l.name);
-      if (!v) throw new Error(`applyTail: ${layer.name} reads ${l.name}, before the cut ${fromLayer}`);
-      return v;
-    });
-    values.set(layer.name, layer.apply(ins.length === 1 ? ins[0] : ins) as tf.SymbolicTensor);
-  }
-  return values.get(toLayer)!;
-}

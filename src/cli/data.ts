@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildEvalSplit, DEFAULT_DATA_CONFIG, type IqaDataConfig } from '../core/iqa/data';
+import { buildEvalSplit, buildTrainSplit, DEFAULT_DATA_CONFIG, type IqaDataConfig } from '../core/iqa/data';
 import { jpegJsCodec } from '../core/iqa/jpegCodec';
-import { buildAugmentedSet, buildFixedSet, type IqaSample, type Reference } from '../core/iqa/samples';
+import { workingImage, type IqaSample, type Reference } from '../core/iqa/samples';
 import { checkSplits, type Splits } from '../core/iqa/splits';
 import { CliError } from './io';
+import { cacheKey, loadSamples, saveSamples } from './sampleCache';
 import type { InputPath } from './outputs';
-import { readImage, prepareInput, type Fit } from './images';
+import { readImage } from './images';
 import type { RgbImage } from '../core/iqa/image';
 
 /** The repository (or installed package) root: photos, splits and shipped models live under it. */
@@ -80,83 +81,55 @@ export function loadReferences(ids: readonly string[]): Reference[] {
 }
 
 /**
- * The data settings of the IQA pipeline (src/core/iqa/data.ts) at a model's input size: those
- * the model was pretrained with when its metadata records them (camsteer.training.dataConfig,
- * as camsteer pretrain writes), else DEFAULT_DATA_CONFIG.
+ * The data settings of the IQA pipeline (src/core/iqa/data.ts): those the model was pretrained
+ * with when its metadata records them (camsteer.training.dataConfig, as camsteer pretrain writes),
+ * else DEFAULT_DATA_CONFIG.
  */
-export function dataConfig(inputSize: number, metadata: Record<string, unknown> = {}): IqaDataConfig {
+export function dataConfig(metadata: Record<string, unknown> = {}): IqaDataConfig {
   const recorded = (metadata.camsteer as { training?: { dataConfig?: Partial<IqaDataConfig> } } | undefined)?.training?.dataConfig;
-  return { ...DEFAULT_DATA_CONFIG, ...(recorded ?? {}), inputSize };
+  return { ...DEFAULT_DATA_CONFIG, ...(recorded ?? {}) };
 }
 
 type OnProgress = (done: number, total: number) => void;
 
 /**
- * The test split exactly as the IQA pipeline builds it for evaluation: each test reference's
- * centred square, pristine + 3 distortions x 5 levels, MS-SSIM labels (buildEvalSplit).
+ * An evaluation split exactly as the IQA pipeline builds it: each reference's whole working
+ * image, pristine + every distortion at 5 levels, MS-SSIM labels (buildEvalSplit).
  */
-export async function testSplit(inputSize: number, metadata: Record<string, unknown>, onProgress?: OnProgress, which: 'test' | 'val' = 'test'): Promise<IqaSample[]> {
+export async function testSplit(metadata: Record<string, unknown>, onProgress?: OnProgress, which: 'test' | 'val' = 'test'): Promise<IqaSample[]> {
   const splits = loadSplits();
-  return buildEvalSplit(loadReferences(splits[which]), splits, which, dataConfig(inputSize, metadata), jpegJsCodec, onProgress);
+  const cfg = dataConfig(metadata);
+  const files = splits[which].map((id) => join(PHOTOS_DIR, photoIndex().find((p) => p.id === id)!.file));
+  const key = cacheKey({ cfg, which, ids: splits[which] }, files);
+  const cached = loadSamples(key, which);
+  if (cached) return cached;
+  const samples = await buildEvalSplit(loadReferences(splits[which]), splits, which, cfg, jpegJsCodec, onProgress);
+  saveSamples(key, which, samples);
+  return samples;
+}
+
+/** Training data for fine-tuning: labelled crops and the working images they were cut from (for masks that follow content). */
+export interface TrainingData {
+  samples: IqaSample[];
+  references: Map<string, RgbImage>;
 }
 
 /**
- * Training samples for fine-tuning: the training references' fixed set (seeded as the
- * pretraining's, buildIqaData), plus `cropsPerRef` random crops per reference when > 0.
+ * Training samples for fine-tuning: labelled crops of the training references' distorted
+ * working images (buildTrainSplit, seeded as the pretraining's), `cropsPerImage` per image and
+ * `levelsPerType` distorted copies per type (default the pretraining's).
  */
-export async function trainSplit(inputSize: number, metadata: Record<string, unknown>, cropsPerRef: number, onProgress?: OnProgress): Promise<IqaSample[]> {
+export async function trainSplit(
+  metadata: Record<string, unknown>,
+  opts: { cropsPerImage: number; levelsPerType?: number },
+  onProgress?: OnProgress,
+): Promise<TrainingData> {
   const splits = loadSplits();
-  const refs = loadReferences(splits.train);
-  const cfg = dataConfig(inputSize, metadata);
-  const common = { inputSize, labelSize: cfg.labelSize, jpeg: jpegJsCodec };
-  const perFixed = 16;
-  const total = refs.length * perFixed + (cropsPerRef > 0 ? refs.length * cropsPerRef * (1 + 3 * cfg.levelsPerType) : 0);
-  const fixed = await buildFixedSet(refs, { ...common, seed: cfg.seed + 1, onProgress: (d) => onProgress?.(d, total) });
-  if (cropsPerRef <= 0) return fixed;
-  const aug = await buildAugmentedSet(refs, {
-    ...common,
-    seed: cfg.seed + 2,
-    cropsPerRef,
-    levelsPerType: cfg.levelsPerType,
-    minCropFraction: cfg.minCropFraction,
-    onProgress: (d) => onProgress?.(fixed.length + d, total),
-  });
-  return [...fixed, ...aug];
+  return trainingData(loadReferences(splits.train), { ...dataConfig(metadata), ...opts }, onProgress);
 }
 
-/** One image of a user's folder and its reference score (0–100). */
-export interface ScoredImage {
-  path: string;
-  file: string;
-  score: number;
-  image: RgbImage;
-}
-
-/**
- * A folder of images with `scores.csv` (`file,score` per line; a header line, blank lines and
- * lines starting with # are skipped), each image prepared to the model's input.
- */
-export function scoredFolder(dir: string, inputSize: number, fit: Fit): ScoredImage[] {
-  const csv = join(dir, 'scores.csv');
-  if (!existsSync(dir)) throw new CliError(`--data ${dir}: no such directory`);
-  if (!existsSync(csv)) throw new CliError(`--data ${dir}: no scores.csv in it (one "file,score" line per image)`);
-  const out: ScoredImage[] = [];
-  readFileSync(csv, 'utf8')
-    .split(/\r?\n/)
-    .forEach((line, i) => {
-      const t = line.trim();
-      if (!t || t.startsWith('#')) return;
-      const comma = t.lastIndexOf(',');
-      const file = (comma < 0 ? t : t.slice(0, comma)).trim().replace(/^"(.*)"$/, '$1');
-      const raw = comma < 0 ? '' : t.slice(comma + 1).trim();
-      const score = Number(raw);
-      if (raw === '' || !Number.isFinite(score)) {
-        if (i === 0 && out.length === 0) return; // header
-        throw new CliError(`${csv}:${i + 1}: expected "file,score", got "${t}"`);
-      }
-      const path = join(dir, file);
-      out.push({ path, file, score, image: prepareInput(readImage(path), inputSize, fit) });
-    });
-  if (out.length < 3) throw new CliError(`${csv}: at least 3 scored images are needed for rank correlations (found ${out.length})`);
-  return out;
+/** The same from any references (a folder of the user's photos). */
+export async function trainingData(refs: readonly Reference[], cfg: IqaDataConfig, onProgress?: OnProgress): Promise<TrainingData> {
+  const samples = await buildTrainSplit(refs, { seed: 0, train: refs.map((r) => r.id), val: [], test: [] }, cfg, jpegJsCodec, onProgress);
+  return { samples, references: new Map(refs.map((r) => [r.id, workingImage(r.image, cfg.workingSize)])) };
 }

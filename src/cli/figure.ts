@@ -13,8 +13,8 @@ export interface FigureCell {
 
 export interface FigureSpec {
   columns: string[];
-  rows: { label: string; image: RgbImage; cells: FigureCell[] }[];
-  grid: { h: number; w: number };
+  /** Each row's image (squashed into the square cells) and the CAM grid of its maps. */
+  rows: { label: string; image: RgbImage; grid: { h: number; w: number }; cells: FigureCell[] }[];
   /** Side of each image cell in pixels. */
   cell?: number;
 }
@@ -42,7 +42,7 @@ export function drawFigure(spec: FigureSpec): Buffer {
     const photo = resize(row.image, cell, cell);
     row.cells.forEach((c, j) => {
       const x = labelW + j * (cell + pad);
-      r.blit(overlayImage(photo, c.raw, spec.grid.w, spec.grid.h, cell, cell, { outline: c.outline }), x, y);
+      r.blit(overlayImage(photo, c.raw, row.grid.w, row.grid.h, cell, cell, { outline: c.outline }), x, y);
       r.text(c.caption, x, y + cell + 3, cell, captionH - 5, [60, 60, 60], 0.75);
     });
   });

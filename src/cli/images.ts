@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeImage } from '../core/iqa/decode';
 import { centerSquare, checkImageSize, ImageInputError, resize, type RgbImage } from '../core/iqa/image';
 import { CliError } from './io';
+import { WORKING_SIZE, workingImage } from '../core/iqa/samples';
 
 /** How a photo becomes the model's S x S input. */
 export type Fit = 'squash' | 'crop';
@@ -40,8 +41,13 @@ export function viewOf(img: RgbImage, fit: Fit): RgbImage {
   return fit === 'crop' ? centerSquare(img) : img;
 }
 
-/** The S x S model input (antialiased bilinear resize of the view). */
-export function prepareInput(img: RgbImage, size: number, fit: Fit): RgbImage {
+/**
+ * The model input of an image: for a square-input model the S x S view (antialiased bilinear
+ * resize); for a fully convolutional one (size null) the whole image at its working size
+ * (long side `workingSize`, never enlarged), as the model was trained to judge it.
+ */
+export function prepareInput(img: RgbImage, size: number | null, fit: Fit, workingSize = WORKING_SIZE): RgbImage {
+  if (size === null) return workingImage(img, workingSize);
   const v = viewOf(img, fit);
   return resize(v, size, size);
 }

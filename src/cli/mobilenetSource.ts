@@ -27,9 +27,10 @@ function entryBytes(e: tf.io.WeightsManifestEntry): number {
 
 /**
  * The backbone up to `lastLayer` (default out_relu; its ImageNet classifier is dropped), with
- * its input resized to inputSize x inputSize (every layer up to out_relu is size-agnostic).
+ * its input set to inputSize x inputSize, or to any size when null (every layer up to out_relu
+ * is size-agnostic).
  */
-export async function loadNsfwjsMobilenetV2(inputSize: number, lastLayer = 'out_relu'): Promise<tf.LayersModel> {
+export async function loadNsfwjsMobilenetV2(inputSize: number | null, lastLayer = 'out_relu'): Promise<tf.LayersModel> {
   const require = createRequire(import.meta.url);
   const bundle = require(join(DIR, 'model.min.js')) as {
     modelTopology: { model_config: { config: { layers: KerasLayer[]; output_layers: unknown[] } } };

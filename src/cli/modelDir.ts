@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { declaredBytes, fromArtifacts, toArtifacts, type StoredArtifacts } from '../core/artifacts';
 import { SCORE_SCALE } from '../core/config';
+import { WORKING_SIZE } from '../core/iqa/samples';
 import { toFloat16 } from '../core/float16';
 import { camLayerNames } from '../core/model';
 import { ModelImportError, unzipModel } from '../core/modelZip';
@@ -21,12 +22,16 @@ export interface LoadedModel {
   model: tf.LayersModel;
   /** Where it was read from (the directory, or the .zip). */
   path: string;
-  inputSize: number;
+  /** Side of the square input, or null for a fully convolutional model (any size). */
+  inputSize: number | null;
+  /** For a fully convolutional model: the long side it judges images at (its metadata's protocol). */
+  workingSize: number;
   /** The CAM target layer: --layer, else the metadata's, else the last layer with a 4-D output. */
   layerName: string;
   /** Where layerName came from. */
   layerSource: 'flag' | 'metadata' | 'last-4d';
-  grid: { h: number; w: number };
+  /** The CAM layer's grid at the square input; null for a fully convolutional model (it follows the image). */
+  grid: { h: number; w: number } | null;
   metadata: Record<string, unknown>;
 }
 
@@ -99,9 +104,10 @@ export function readArtifacts(path: string): StoredArtifacts {
 }
 
 /**
- * Loads a model with tf.io.fromMemory and checks what CamSteer needs: a square RGB input
- * [null, S, S, 3], a scalar score [null, 1] (= quality / SCORE_SCALE) and a layer with a
- * spatial output for the CAM. `layer` (from --layer) must name such a layer (exit 2 if not).
+ * Loads a model with tf.io.fromMemory and checks what CamSteer needs: an RGB input, square
+ * [null, S, S, 3] or of any size [null, null, null, 3] (fully convolutional), a scalar score
+ * [null, 1] (= quality / SCORE_SCALE) and a layer with a spatial output for the CAM. `layer`
+ * (from --layer) must name such a layer (exit 2 if not).
  */
 export async function loadModel(path: string, layer?: string): Promise<LoadedModel> {
   const a = readArtifacts(path);
@@ -114,8 +120,10 @@ export async function loadModel(path: string, layer?: string): Promise<LoadedMod
   try {
     const inShape = model.inputs[0].shape;
     const outShape = model.outputs[0].shape;
-    if (model.inputs.length !== 1 || inShape.length !== 4 || inShape[3] !== 3 || !inShape[1] || inShape[1] !== inShape[2]) {
-      throw new ModelDirError(path, `its input is ${JSON.stringify(inShape)}; a square RGB image input [null, S, S, 3] is needed`);
+    const square = !!inShape[1] && inShape[1] === inShape[2];
+    const anySize = inShape[1] === null && inShape[2] === null;
+    if (model.inputs.length !== 1 || inShape.length !== 4 || inShape[3] !== 3 || !(square || anySize)) {
+      throw new ModelDirError(path, `its input is ${JSON.stringify(inShape)}; an RGB image input, square [null, S, S, 3] or of any size [null, null, null, 3], is needed`);
     }
     if (outShape.length !== 2 || outShape[1] !== 1) throw new ModelDirError(path, `its output is ${JSON.stringify(outShape)}; a scalar score [null, 1] is needed`);
     const layers = camLayerNames(model);
@@ -132,8 +140,13 @@ export async function loadModel(path: string, layer?: string): Promise<LoadedMod
       layerName = declared && layers.includes(declared) ? declared : layers[layers.length - 1];
       layerSource = declared && layers.includes(declared) ? 'metadata' : 'last-4d';
     }
-    const shape = model.getLayer(layerName).outputShape as number[];
-    return { model, path, inputSize: inShape[1], layerName, layerSource, grid: { h: shape[1], w: shape[2] }, metadata };
+    const shape = model.getLayer(layerName).outputShape as (number | null)[];
+    const protocol = (metadata.camsteer as { protocol?: { workingSize?: unknown } } | undefined)?.protocol;
+    const workingSize = typeof protocol?.workingSize === 'number' && protocol.workingSize >= 32 ? protocol.workingSize : WORKING_SIZE;
+    return {
+      model, path, inputSize: square ? inShape[1]! : null, workingSize, layerName, layerSource,
+      grid: square && shape[1] && shape[2] ? { h: shape[1], w: shape[2] } : null, metadata,
+    };
   } catch (e) {
     model.dispose();
     throw e;

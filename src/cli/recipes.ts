@@ -12,77 +12,69 @@ export interface PreparedModel {
   cut: string | null;
 }
 
-/** How each shipped model is made: its input size, architecture and training schedule. */
+/**
+ * How each shipped model is made: its architecture and training schedule. Both are fully
+ * convolutional (any input size; judged at the data's working size) with a global average pool
+ * and a non-negative sigmoid score: GradCAM's channel weights are >= 0 at the target layer, so
+ * its map is never blank, and scores are bounded to 0–100 by construction.
+ */
 export interface Recipe {
   name: 'tiny' | 'mobilenetv2';
-  inputSize: number;
   targetLayer: string;
   modelSeed: number;
   train: PretrainConfig;
   /** Store weights as float16 (halves the download). */
   float16: boolean;
   architecture: Record<string, unknown>;
-  /** Learning rate the app steers this model at by default (camsteer.fineTune in its metadata). */
+  /** Learning rate the app and camsteer steer this model at by default (camsteer.fineTune in its metadata). */
   fineTuneLearningRate?: number;
-  /** Overrides of DEFAULT_DATA_CONFIG (inputSize is always the recipe's). */
+  /** Overrides of DEFAULT_DATA_CONFIG. */
   data?: Partial<IqaDataConfig>;
   build(): Promise<PreparedModel>;
 }
 
-/**
- * The default tiny architecture with a non-negative linear score layer: with GAP + a
- * non-negative dense layer GradCAM's channel weights are >= 0, so its map at the target layer
- * is never blank (a hidden ReLU layer in the head, tried first, gives no such guarantee).
- */
-const TINY_OPTIONS: TinyModelOptions = { widths: [16, 32, 32], extraConvs: 0, headUnits: 0, nonNegativeScore: true };
-/** = LABEL_SIZE: the model sees the labelled pixels (a 2x downscale to 96 px lost too much). */
-const TINY_SIZE = 192;
+/** Two stride-2 stages with an extra 3x3 conv each, then the target conv: a 27 px receptive field. */
+const TINY_OPTIONS: TinyModelOptions = { widths: [16, 32, 48], extraConvs: 1, headUnits: 0, nonNegativeScore: true, sigmoidScore: true };
 
 export const TINY: Recipe = {
   name: 'tiny',
-  inputSize: TINY_SIZE,
   targetLayer: TARGET_LAYER,
   modelSeed: 7,
-  train: { steps: 3000, batchSize: 32, learningRate: 2e-3, warmupSteps: 100, minLrFraction: 0.02, evalEvery: 250, seed: 7 },
+  train: { steps: 3000, batchSize: 32, learningRate: 2e-3, warmupSteps: 100, minLrFraction: 0.02, evalEvery: 500, seed: 7 },
   float16: false,
-  architecture: { builder: 'buildTinyModel (src/core/model.ts)', options: TINY_OPTIONS },
+  architecture: { builder: 'buildTinyModel (src/core/model.ts)', input: 'any size (fully convolutional)', options: TINY_OPTIONS },
   async build() {
-    return { model: buildTinyModel(TINY_SIZE, this.modelSeed, TINY_OPTIONS), cut: null };
+    return { model: buildTinyModel(null, this.modelSeed, TINY_OPTIONS), cut: null };
   },
 };
 
-const MNV2_SIZE = 192;
-/** Frozen up to here (stride 16, 96 channels); its output is computed once and cached. */
+/** Frozen up to here (stride 16, 96 channels); its output is computed once per training crop. */
 const MNV2_CUT = 'block_12_add';
 const MNV2_LAST = 'out_relu';
 
 export const MOBILENETV2: Recipe = {
   name: 'mobilenetv2',
-  inputSize: MNV2_SIZE,
   targetLayer: MNV2_LAST,
   modelSeed: 7,
-  data: { cropsPerRef: 16 },
-  train: { steps: 1200, batchSize: 32, learningRate: 5e-4, warmupSteps: 100, minLrFraction: 0.02, evalEvery: 200, seed: 7 },
+  train: { steps: 3000, batchSize: 32, learningRate: 5e-4, warmupSteps: 100, minLrFraction: 0.02, evalEvery: 500, seed: 7 },
   float16: true,
   architecture: {
-    backbone: `MobileNetV2 alpha 1.0 (Keras weights shipped in nsfwjs@4.4.0, MIT) up to ${MNV2_LAST}, input ${MNV2_SIZE}`,
+    backbone: `MobileNetV2 alpha 1.0 (Keras weights shipped in nsfwjs@4.4.0, MIT) up to ${MNV2_LAST}, any input size`,
     frozen: `input .. ${MNV2_CUT} (not trainable)`,
     fineTuned: `after ${MNV2_CUT} .. ${MNV2_LAST} (BatchNorm on moving statistics)`,
-    head: 'GAP -> dense 1 with non-negative kernel (score)',
+    head: 'GAP -> dense 1 with non-negative kernel and a sigmoid (score / 100)',
   },
-  // camsteer steer, 60 steps, batch 8, toward the corners: SRCC 0.877 at 3e-4, -0.24 at 2e-3 (docs/cli.md)
   fineTuneLearningRate: 3e-4,
   async build() {
-    const full = await loadNsfwjsMobilenetV2(MNV2_SIZE, MNV2_LAST);
+    const full = await loadNsfwjsMobilenetV2(null, MNV2_LAST);
     const cutIndex = full.layers.findIndex((l) => l.name === MNV2_CUT);
     full.layers.forEach((l, i) => (l.trainable = i > cutIndex));
     const channels = (full.outputs[0].shape as number[])[3];
     const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(full.outputs[0]) as tf.SymbolicTensor;
-    // non-negative linear score on GAP (as the tiny model): GradCAM weights >= 0, never blank
     const score = tf.layers.dense({
       units: 1,
-      // minval 0 is read as -0.05 by tfjs (see buildTinyModel); kept so the shipped weights reproduce
-      kernelInitializer: tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / channels, seed: this.modelSeed * 101 + 2 }),
+      activation: 'sigmoid',
+      kernelInitializer: tf.initializers.randomUniform({ minval: 1e-6, maxval: 0.2 / channels, seed: this.modelSeed * 101 + 2 }),
       kernelConstraint: tf.constraints.nonNeg(),
       biasInitializer: tf.initializers.zeros(),
       name: 'score',

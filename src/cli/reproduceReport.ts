@@ -59,7 +59,7 @@ export interface ReproduceReport {
   quick: boolean;
   seed: number;
   backend: string;
-  model: { name: string; path: string; inputSize: number; layer: string; grid: { h: number; w: number } };
+  model: { name: string; path: string; inputSize: number | null; workingSize: number; layer: string };
   /** Shared settings; each steered model's lambda, CAM loss and sharpness are in `targets`. */
   settings: SharedSettings & { crops: number; frozenUntil: string | null; targets: Record<TargetId, TargetSettings> };
   data: { trainImages: number; testImages: number; testDistorted: number; train: string[]; test: string[] };
@@ -105,7 +105,7 @@ export function reportMarkdown(r: ReproduceReport): string {
   L.push(`# CamSteer: the four-model experiment${r.quick ? ' (quick setting)' : ''}`, '');
   L.push('Made by:', '', '```sh', r.command, '```', '');
   L.push(
-    `Start model: \`${r.model.name}\` (${r.model.path}), input ${r.model.inputSize}x${r.model.inputSize}, CAM layer \`${r.model.layer}\` (${r.model.grid.h}x${r.model.grid.w}). ` +
+    `Start model: \`${r.model.name}\` (${r.model.path}), ${r.model.inputSize === null ? `whole images (long side ${r.model.workingSize} px)` : `input ${r.model.inputSize}x${r.model.inputSize}`}, CAM layer \`${r.model.layer}\`. ` +
       `tfjs ${r.tfjs}, ${r.backend} backend.`,
     '',
     `Each of the four models is the start model fine-tuned for ${r.settings.steps} steps (batch ${r.settings.batchSize}, Adam, learning rate ${r.settings.learningRate}, batch order seed ${r.seed}) ` +
@@ -129,7 +129,7 @@ export function reportMarkdown(r: ReproduceReport): string {
   L.push(
     `Share of each CAM (ReLU, bilinearly upsampled, min-max normalised) inside the target mask, mean over the ${r.data.testImages} test images. ` +
       'Chance = the mask\'s area. The steered model is trained on GradCAM only; the other methods show whether it fools them too. ' +
-      `What the ${r.model.grid.h}x${r.model.grid.w} grid allows: *exact fit* = a heatmap equal to the mask resampled to the grid (what the MSE loss aims at), ` +
+      `What the grid allows (the CAM layer's grid of each image; mean over images): *exact fit* = a heatmap equal to the mask resampled to the grid (what the MSE loss aims at), ` +
       '*best cell* = all of the heatmap on the one grid cell with most of its upsampled footprint in the mask.',
     '',
   );

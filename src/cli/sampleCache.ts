@@ -9,7 +9,7 @@ import { ROOT } from './data';
  * skips the distortion and MS-SSIM work. The key covers the data config, the photos' bytes and
  * the pipeline's sources: any change there makes a new entry.
  */
-const CACHE_DIR = join(ROOT, 'node_modules/.cache/camsteer-iqa');
+const cacheDir = () => join(ROOT, 'node_modules/.cache/camsteer-iqa');
 const PIPELINE = ['distort.ts', 'iqa/samples.ts', 'iqa/label.ts', 'iqa/image.ts', 'iqa/data.ts', 'iqa/jpegCodec.ts'];
 
 export function cacheKey(config: unknown, photoFiles: readonly string[]): string {
@@ -22,16 +22,16 @@ export function cacheKey(config: unknown, photoFiles: readonly string[]): string
 type Meta = Omit<IqaSample, 'image'> & { w: number; h: number };
 
 export function saveSamples(key: string, name: string, samples: readonly IqaSample[]): void {
-  mkdirSync(CACHE_DIR, { recursive: true });
+  mkdirSync(cacheDir(), { recursive: true });
   const meta: Meta[] = samples.map(({ image, ...m }) => ({ ...m, w: image.width, h: image.height }));
   const head = Buffer.from(JSON.stringify(meta));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
-  writeFileSync(join(CACHE_DIR, `${key}-${name}.bin`), Buffer.concat([len, head, ...samples.map((s) => Buffer.from(s.image.data))]));
+  writeFileSync(join(cacheDir(), `${key}-${name}.bin`), Buffer.concat([len, head, ...samples.map((s) => Buffer.from(s.image.data))]));
 }
 
 export function loadSamples(key: string, name: string): IqaSample[] | null {
-  const file = join(CACHE_DIR, `${key}-${name}.bin`);
+  const file = join(cacheDir(), `${key}-${name}.bin`);
   if (!existsSync(file)) return null;
   const buf = readFileSync(file);
   const n = buf.readUInt32LE(0);

@@ -2,8 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { DISTORTIONS, type JpegCodec } from './distort';
 import { resize, rgbToTensor, tensorToRgb, type RgbImage } from './iqa/image';
 import { msssimOf, msssimToScore } from './iqa/label';
-import { LABEL_SIZE } from './iqa/samples';
 import { mulberry32 } from './random';
+
+/** Side both images are enlarged to for the MS-SSIM label (5-scale MS-SSIM needs >= 176 px). */
+const LABEL_SIZE = 192;
 
 /** One training sample: an image of a reference photo, pristine or distorted, with its label. */
 export interface Sample {

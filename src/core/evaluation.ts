@@ -7,6 +7,7 @@ import { binarizeMask } from './maskOps';
 import type { BatchSource } from './batch';
 import { areaFraction, type Mask } from './mask';
 import { qualityMetrics, type QualityMetrics } from './metrics';
+import { qualityIntervals, typeLevelOracle, type BootstrapOptions, type QualityIntervals, type TypeLevel } from './stats';
 
 /**
  * The one evaluation summary of CamSteer: quality metrics of predicted scores and per-CAM-method
@@ -35,45 +36,69 @@ export async function camOf(split: SplitModel, x: tf.Tensor4D, method: CamMethod
   }
 }
 
+/** A CAM layer's grid: rows h, columns w. */
+export interface Grid {
+  h: number;
+  w: number;
+}
+
 /** Scores and every CAM method's maps for many inputs, in batches (computeAllCams). */
 export interface AllCams {
   scores: Float32Array;
-  h: number;
-  w: number;
-  /** maps[method][i]: input i's map, h x w after ReLU. */
+  /** Each input's grid (inputs of different sizes have different grids). */
+  grids: Grid[];
+  /** maps[method][i]: input i's map, grids[i].h x grids[i].w after ReLU. */
   maps: Record<CamMethod, Float32Array[]>;
 }
 
-/** Inputs by index: `inputs` returns a new [B, H, W, 3] tensor the caller disposes. */
-export type InputSource = Pick<BatchSource, 'size' | 'inputs'>;
+/**
+ * Inputs by index: `inputs` returns a new [B, H, W, 3] tensor the caller disposes; `shapeOf`
+ * (when inputs differ in size) keys each input's size, so only same-sized inputs share a batch.
+ */
+export type InputSource = Pick<BatchSource, 'size' | 'inputs'> & { shapeOf?(i: number): string };
+
+/** Consecutive runs of at most `batchSize` indices whose inputs have the same shape. */
+export function shapeBatches(src: InputSource, batchSize: number): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
+  for (let i = 0; i < src.size; i++) {
+    if (cur.length && (cur.length >= batchSize || src.shapeOf?.(i) !== src.shapeOf?.(cur[0]))) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
 
 export async function allCamsOf(
   split: SplitModel,
   src: InputSource,
   opts: { batchSize?: number; methods?: readonly CamMethod[]; onProgress?: (done: number) => void } = {},
 ): Promise<AllCams> {
-  const bs = opts.batchSize ?? 16;
   const methods = opts.methods ?? CAM_METHODS;
   const scores = new Float32Array(src.size);
+  const grids: Grid[] = [];
   const maps = Object.fromEntries(CAM_METHODS.map((m) => [m, [] as Float32Array[]])) as Record<CamMethod, Float32Array[]>;
-  let h = 0;
-  let w = 0;
-  for (let i = 0; i < src.size; i += bs) {
-    const idx = Array.from({ length: Math.min(bs, src.size - i) }, (_, k) => i + k);
+  let done = 0;
+  for (const idx of shapeBatches(src, opts.batchSize ?? 16)) {
     const res = tf.tidy(() => computeAllCams(split, src.inputs(idx)));
     try {
-      [, h, w] = res.maps.gradcam.shape;
-      scores.set(Array.from(await res.q.data(), (v) => v * SCORE_SCALE), i);
+      const [, h, w] = res.maps.gradcam.shape;
+      scores.set(Array.from(await res.q.data(), (v) => v * SCORE_SCALE), idx[0]);
       for (const m of methods) {
         const d = (await res.maps[m].data()) as Float32Array;
         for (let b = 0; b < idx.length; b++) maps[m].push(d.slice(b * h * w, (b + 1) * h * w));
       }
+      for (let b = 0; b < idx.length; b++) grids.push({ h, w });
     } finally {
       tf.dispose([res.q, ...Object.values(res.maps)]);
     }
-    opts.onProgress?.(i + idx.length);
+    done += idx.length;
+    opts.onProgress?.(done);
   }
-  return { scores, h, w, maps };
+  return { scores, grids, maps };
 }
 
 /**
@@ -93,10 +118,14 @@ export function finiteMean(xs: readonly number[]): number {
   return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
 }
 
-/** Mean gridBound over masks; each distinct mask (fixed masks repeat) computed once. */
-function gridBoundOf(masks: readonly Mask[], h: number, w: number): GridBound {
-  const seen = new Map<Mask, GridBound>();
-  const all = masks.map((m) => seen.get(m) ?? seen.set(m, gridBound(m, h, w)).get(m)!);
+/** Mean gridBound over masks; each distinct mask and grid (fixed masks repeat) computed once. */
+function gridBoundOf(masks: readonly Mask[], grids: (i: number) => Grid): GridBound {
+  const seen = new Map<Mask, Map<string, GridBound>>();
+  const all = masks.map((m, i) => {
+    const { h, w } = grids(i);
+    const byGrid = seen.get(m) ?? seen.set(m, new Map()).get(m)!;
+    return byGrid.get(`${h}x${w}`) ?? byGrid.set(`${h}x${w}`, gridBound(m, h, w)).get(`${h}x${w}`)!;
+  });
   return { bestCell: finiteMean(all.map((b) => b.bestCell)), exactFit: finiteMean(all.map((b) => b.exactFit)) };
 }
 
@@ -111,9 +140,10 @@ export function alignmentOf(raw: ArrayLike<number>, h: number, w: number, mask: 
  * finite values (AUC is undefined for an empty or full mask, and such images drop out of it);
  * chance is the mean binarised mask area — what a heatmap that ignores the mask scores.
  */
-export function alignmentSummary(maps: readonly Float32Array[], h: number, w: number, masks: readonly Mask[]): AlignmentSummary {
+export function alignmentSummary(maps: readonly Float32Array[], grids: Grid | readonly Grid[], masks: readonly Mask[]): AlignmentSummary {
   if (maps.length !== masks.length) throw new Error(`alignmentSummary: ${maps.length} maps, ${masks.length} masks`);
-  const per = maps.map((raw, i) => alignmentOf(raw, h, w, masks[i]));
+  const gridOf = (i: number): Grid => ('h' in grids ? grids : grids[i]);
+  const per = maps.map((raw, i) => alignmentOf(raw, gridOf(i).h, gridOf(i).w, masks[i]));
   const pick = (k: keyof AlignmentScores) => finiteMean(per.map((p) => p[k]));
   return {
     n: maps.length,
@@ -123,7 +153,7 @@ export function alignmentSummary(maps: readonly Float32Array[], h: number, w: nu
     meanIou: pick('meanIou'),
     auc: pick('auc'),
     chance: finiteMean(masks.map((m) => areaFraction(binarizeMask(m, 0.5)))),
-    ...gridBoundOf(masks, h, w),
+    ...gridBoundOf(masks, gridOf),
   };
 }
 
@@ -148,19 +178,55 @@ export function qualityReport(pred: ArrayLike<number>, label: ArrayLike<number>,
   return all;
 }
 
-/** Model scores (0–100) of every input of a source, in batches; no tensors left behind. */
+/** Model scores (0–100) of every input of a source, in batches of same-sized inputs; no tensors left behind. */
 export async function scoresOf(
   model: tf.LayersModel,
   src: InputSource,
   opts: { outputIndex?: number; batchSize?: number } = {},
 ): Promise<Float32Array> {
-  const bs = opts.batchSize ?? 32;
   const out = new Float32Array(src.size);
-  for (let i = 0; i < src.size; i += bs) {
-    const idx = Array.from({ length: Math.min(bs, src.size - i) }, (_, k) => i + k);
+  for (const idx of shapeBatches(src, opts.batchSize ?? 32)) {
     const y = tf.tidy(() => predictScores(model, src.inputs(idx), opts.outputIndex));
-    out.set(await y.data(), i);
+    out.set(await y.data(), idx[0]);
     y.dispose();
   }
   return out;
+}
+
+/** What the quality summary needs of an evaluation image. */
+export interface LabelledImage extends TypeLevel {
+  refId: string;
+  score: number;
+}
+
+/**
+ * The quality figures of a model on a labelled set, as every host reports them: SRCC / PLCC /
+ * KRCC on the distorted images (the pristine ones all score 100), overall and per distortion
+ * type, each with a 95% bootstrap interval over reference photos; the type-and-level oracle on
+ * the same images (its predictions from `oracleFrom`, other references); the pristine images'
+ * mean score; and how many scores fall outside 0–100.
+ */
+export interface QualitySummary {
+  overall: QualityIntervals;
+  byType: Record<string, QualityIntervals>;
+  oracle: QualityIntervals | null;
+  pristine: { n: number; meanScore: number };
+  outOfRange: number;
+}
+
+export function qualitySummary(pred: ArrayLike<number>, images: readonly LabelledImage[], oracleFrom: readonly LabelledImage[] | null, opts: BootstrapOptions = {}): QualitySummary {
+  const distorted = images.flatMap((s, i) => (s.distortion !== null ? [i] : []));
+  const on = (idx: number[], p: ArrayLike<number> = pred) =>
+    qualityIntervals(idx.map((i) => p[i]), idx.map((i) => images[i].score), idx.map((i) => images[i].refId), opts);
+  const types = [...new Set(distorted.map((i) => images[i].distortion as string))].sort();
+  const pristine = images.flatMap((s, i) => (s.distortion === null ? [pred[i]] : []));
+  let outOfRange = 0;
+  for (let i = 0; i < pred.length; i++) if (!(pred[i] >= 0 && pred[i] <= 100)) outOfRange++;
+  return {
+    overall: on(distorted),
+    byType: Object.fromEntries(types.map((t) => [t, on(distorted.filter((i) => images[i].distortion === t))])),
+    oracle: oracleFrom?.length ? on(distorted, typeLevelOracle(oracleFrom, images)) : null,
+    pristine: { n: pristine.length, meanScore: pristine.length ? pristine.reduce((a, b) => a + b, 0) / pristine.length : NaN },
+    outOfRange,
+  };
 }

@@ -156,6 +156,20 @@ export function gridOf(model: tf.LayersModel, layerName: string): { h: number; w
   return { h: shape[1] ?? 0, w: shape[2] ?? 0 };
 }
 
+/**
+ * The grid of a layer for an input of H x W pixels: from the layer's declared shape when the
+ * model has a fixed input, else by running the layers up to it once on a blank image (fully
+ * convolutional models: the grid follows the image).
+ */
+export function gridFor(model: tf.LayersModel, layerName: string, H: number, W: number): { h: number; w: number } {
+  const fixed = gridOf(model, layerName);
+  if (fixed.h && fixed.w) return fixed;
+  return tf.tidy(() => {
+    const { A } = splitModel(model, layerName).forward(tf.zeros([1, H, W, 3]) as tf.Tensor4D);
+    return { h: A.shape[1], w: A.shape[2] };
+  });
+}
+
 /** Scores on 0–100 of images x [B, H, W, 3]: the model's score unit times SCORE_SCALE. */
 export function predictScores(model: tf.LayersModel, x: tf.Tensor4D, outputIndex = 0): tf.Tensor1D {
   return tf.tidy(() => scoreUnit(model.predict(x) as tf.Tensor, outputIndex).mul(SCORE_SCALE));

@@ -103,6 +103,37 @@ export function resizeMask(mask: Mask, outW: number, outH: number): Mask {
 }
 
 /**
+ * The part of a mask (normalised over a W x H image) under a square crop of that image, at
+ * the mask's own size, mirrored left-right when the crop was: the mask of a crop is cut like
+ * the crop (bilinear sampling at the crop's cell centres).
+ */
+export function cropMask(mask: Mask, box: { x: number; y: number; size: number; flip: boolean }, W: number, H: number): Mask {
+  const { width: mw, height: mh, data } = mask;
+  const out = new Float32Array(mw * mh);
+  const sample = (fx: number, fy: number) => {
+    const x = Math.min(Math.max(fx * mw - 0.5, 0), mw - 1);
+    const y = Math.min(Math.max(fy * mh - 0.5, 0), mh - 1);
+    const x0 = Math.floor(x);
+    const y0 = Math.floor(y);
+    const x1 = Math.min(x0 + 1, mw - 1);
+    const y1 = Math.min(y0 + 1, mh - 1);
+    const tx = x - x0;
+    const ty = y - y0;
+    const top = data[y0 * mw + x0] * (1 - tx) + data[y0 * mw + x1] * tx;
+    const bottom = data[y1 * mw + x0] * (1 - tx) + data[y1 * mw + x1] * tx;
+    return top * (1 - ty) + bottom * ty;
+  };
+  for (let v = 0; v < mh; v++) {
+    const fy = (box.y + ((v + 0.5) / mh) * box.size) / H;
+    for (let u = 0; u < mw; u++) {
+      const cu = box.flip ? mw - 1 - u : u;
+      out[v * mw + u] = sample((box.x + ((cu + 0.5) / mw) * box.size) / W, fy);
+    }
+  }
+  return { width: mw, height: mh, data: out };
+}
+
+/**
  * The steering loss's target at the feature grid: the mask resampled to w x h (area means),
  * sharpened by `sharpness` >= 1 as (cell / max cell) ^ sharpness. 1 keeps the area means. A
  * coarse grid smears a thin shape into many part-covered cells, and a heatmap that copies

@@ -200,3 +200,20 @@ describe('mask images', () => {
     for (let i = 0; i < m.data.length; i++) expect(Math.abs(back.data[i] - m.data[i])).toBeLessThan(1 / 255 + 1e-6);
   });
 });
+
+describe('cropMask', () => {
+  it('cuts the mask like the crop, mirrored when the crop was', async () => {
+    const { cropMask } = await import('./mask');
+    const N = 128;
+    // the left half of a 200 x 100 image is masked
+    const m = { width: N, height: N, data: Float32Array.from({ length: N * N }, (_, i) => (i % N < N / 2 ? 1 : 0)) };
+    const row = (c: { data: Float32Array }) => Array.from(c.data.slice(0, N), (v) => (v >= 0.5 ? 1 : 0));
+    const half = (left: number) => Array.from({ length: N }, (_, u) => ((u < N / 2) === (left === 1) ? 1 : 0));
+    // a 50 px crop at x 75..125 straddles the mask's edge (x = 100) in its middle
+    expect(row(cropMask(m, { x: 75, y: 25, size: 50, flip: false }, 200, 100))).toEqual(half(1));
+    expect(row(cropMask(m, { x: 75, y: 25, size: 50, flip: true }, 200, 100))).toEqual(half(0));
+    // a crop inside the masked half is all mask, one in the other half none
+    expect(cropMask(m, { x: 10, y: 10, size: 50, flip: false }, 200, 100).data.every((v) => v === 1)).toBe(true);
+    expect(cropMask(m, { x: 140, y: 10, size: 50, flip: false }, 200, 100).data.every((v) => v === 0)).toBe(true);
+  });
+});

@@ -16,15 +16,21 @@ export interface TinyModelOptions {
    * weights, and GradCAM, which keeps only positive evidence, shows nothing. Default false.
    */
   nonNegativeScore?: boolean;
+  /**
+   * Bound the score to (0, 1) (quality 0–100) with a sigmoid on the score unit. GradCAM is
+   * unaffected in shape: the sigmoid's slope is one positive factor per image. Default false.
+   */
+  sigmoidScore?: boolean;
 }
 
 /**
  * The tiny quality model: three conv layers and a GAP + dense head.
- * Input [B, S, S, 3] in [0, 1]; output [B, 1] = quality / SCORE_SCALE.
- * The last conv layer is named TARGET_LAYER so CAM code can find it; its grid is S/4 x S/4.
- * `opts` widens or deepens it (same input, output, target layer and grid).
+ * Input [B, S, S, 3] in [0, 1] (S null: any size, fully convolutional); output [B, 1] =
+ * quality / SCORE_SCALE. The last conv layer is named TARGET_LAYER so CAM code can find it; its
+ * grid is a quarter of the input's sides. `opts` widens or deepens it (same input, output,
+ * target layer and grid).
  */
-export function buildTinyModel(inputSize: number, seed: number, opts: TinyModelOptions = {}): tf.LayersModel {
+export function buildTinyModel(inputSize: number | null, seed: number, opts: TinyModelOptions = {}): tf.LayersModel {
   const [w1, w2, w3] = opts.widths ?? [16, 32, 32];
   const extra = opts.extraConvs ?? 0;
   const headUnits = opts.headUnits ?? 0;
@@ -57,6 +63,7 @@ export function buildTinyModel(inputSize: number, seed: number, opts: TinyModelO
           tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / (headUnits || w3), seed: seed * 101 + 4 })
         : tf.initializers.glorotUniform({ seed: seed * 101 + 4 }),
       kernelConstraint: opts.nonNegativeScore ? tf.constraints.nonNeg() : undefined,
+      activation: opts.sigmoidScore ? 'sigmoid' : 'linear',
       // Non-negative score: start below every label so the first steps push the weights up.
       // Started at 0.5 (above most labels), Adam clipped 30 of 32 weights to 0 within 10 steps
       // and the predictions went constant (scratch run on the bundled photos, 32 px).

@@ -72,7 +72,7 @@ export async function evaluate(
     const alignment: ModelMetrics['alignment'] = {};
     if (masks.length) {
       for (const m of CAM_METHODS) {
-        const { n, ...a } = alignmentSummary(maps[m], grid.h, grid.w, masks);
+        const { n, ...a } = alignmentSummary(maps[m], grid, masks);
         alignment[m] = { ...a, images: n };
       }
     }

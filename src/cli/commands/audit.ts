@@ -48,7 +48,7 @@ export async function auditModelDir(
   o: { fit: Fit; layer?: string; quiet?: boolean; label: string },
 ): Promise<AuditReport> {
   const loaded = await loadModel(dir, o.layer);
-  const images = photos.map((img) => inputTensor(prepareInput(img, loaded.inputSize, o.fit)));
+  const images = photos.map((img) => inputTensor(prepareInput(img, loaded.inputSize, o.fit, loaded.workingSize)));
   const bar = new ProgressBar(io, o.label, 100, o.quiet);
   try {
     return await runAudit(loaded.model, loaded.layerName, images, {}, (p) => bar.update(Math.round(p.fraction * 100)));

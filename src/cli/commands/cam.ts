@@ -79,7 +79,7 @@ export const camCommand: Command = {
     const loaded = await loadModel(modelDir, args.string('layer'));
     const { model, inputSize: S, layerName } = loaded;
     try {
-      const input = prepareInput(photo, S, fit);
+      const input = prepareInput(photo, S, fit, loaded.workingSize);
       const x = inputTensor(input);
       let cam;
       let inputData: Float32Array;
@@ -92,7 +92,7 @@ export const camCommand: Command = {
       const mask = maskSpec ? await maskFor(maskSpec, input) : null;
       const outputs = new Outputs();
       if (ext === '.json') {
-        const normalized = heatmapAtMaskSize(cam.raw, cam.w, cam.h, S, S);
+        const normalized = heatmapAtMaskSize(cam.raw, cam.w, cam.h, input.width, input.height);
         const doc: Record<string, unknown> = {
           method,
           layer: layerName,
@@ -100,7 +100,7 @@ export const camCommand: Command = {
           featureShape: [cam.h, cam.w],
           raw: Array.from(cam.raw),
           normalized: Array.from(normalized),
-          inputShape: [S, S],
+          inputShape: [input.height, input.width],
           image: imageArg,
           model: args.string('model'),
           fit,
@@ -111,7 +111,7 @@ export const camCommand: Command = {
         }
         outputs.file(outPath, JSON.stringify(doc) + '\n');
       } else {
-        const view = viewOf(photo, fit);
+        const view = S === null ? photo : viewOf(photo, fit);
         const k = OVERLAY_SIDE / Math.max(view.width, view.height);
         const w = Math.max(1, Math.round(view.width * k));
         const h = Math.max(1, Math.round(view.height * k));
@@ -124,7 +124,7 @@ export const camCommand: Command = {
         r.blit(img, 0, 0);
         outputs.file(outPath, r.png());
       }
-      if (dumpPath) outputs.file(dumpPath, JSON.stringify({ shape: [1, S, S, 3], data: Array.from(inputData) }) + '\n');
+      if (dumpPath) outputs.file(dumpPath, JSON.stringify({ shape: [1, input.height, input.width, 3], data: Array.from(inputData) }) + '\n');
       outputs.commit();
       if (!args.bool('quiet')) io.stderr(`${method} on layer ${layerName} (${cam.h}x${cam.w}), score ${cam.score.toFixed(2)} -> ${args.string('out')}\n`);
       return 0;

@@ -4,10 +4,15 @@ import { splitModel } from '../../core/graph';
 import type { RgbImage } from '../../core/iqa/image';
 import type { Mask } from '../../core/mask';
 import { imageInputs } from '../../core/batch';
-import { allCamsOf, alignmentSummary, qualityReport, type AlignmentSummary, type QualityReport } from '../../core/evaluation';
+import { allCamsOf, alignmentSummary, qualitySummary, type AlignmentSummary, type QualitySummary } from '../../core/evaluation';
+import type { IqaSample } from '../../core/iqa/samples';
+import { splitTable } from '../quality';
+import { prepareInput } from '../images';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, FIT_FLAG, fitOf, FORCE_FLAG, LAYER_FLAG, QUIET_FLAG, type Command } from '../command';
-import { modelArg, scoredFolder, testSplit } from '../data';
+import { modelArg, testSplit } from '../data';
+import { readScoredDataset } from '../datasets';
+import { readImage } from '../images';
 import { UsageError, type Io } from '../io';
 import { MASK_HELP, maskFilePath, parseMaskSpec } from '../masks';
 import { loadModel } from '../modelDir';
@@ -18,9 +23,11 @@ import { sampleMasks } from '../steering';
 export interface EvalReport {
   model: string;
   layer: string;
-  inputSize: number;
+  /** Square input side, or null: the model judges whole images at `workingSize`. */
+  inputSize: number | null;
+  workingSize: number;
   data: { kind: 'test-split' | 'folder'; path?: string; n: number; /** Which bundled split (kind test-split). */ split?: 'test' | 'val' };
-  quality: QualityReport;
+  quality: QualitySummary;
   alignment?: { mask: string; methods: Partial<Record<CamMethod, AlignmentSummary>> };
 }
 
@@ -32,26 +39,14 @@ export function parseMethods(value: string | undefined): CamMethod[] {
 }
 
 const f3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '  -  ');
-const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '   -  ');
-
-/** SRCC / PLCC / KRCC rows: all images, then each group (distortion type). */
-export function qualityTable(q: QualityReport): string[] {
-  const row = (name: string, m: { n: number; srcc: number; plcc: number; krcc: number }) =>
-    `${name.padEnd(10)}${String(m.n).padStart(5)}  ${f4(m.srcc).padStart(7)}  ${f4(m.plcc).padStart(7)}  ${f4(m.krcc).padStart(7)}`;
-  return [
-    `${'images'.padEnd(10)}${'n'.padStart(5)}  ${'SRCC'.padStart(7)}  ${'PLCC'.padStart(7)}  ${'KRCC'.padStart(7)}`,
-    row('all', q),
-    ...Object.entries(q.groups ?? {}).map(([g, m]) => row(g, m)),
-  ];
-}
 
 export function formatEvalReport(r: EvalReport): string {
   const lines = [
-    `model ${r.model} (input ${r.inputSize}x${r.inputSize}, CAM layer ${r.layer})`,
+    `model ${r.model} (${r.inputSize === null ? `whole images, long side ${r.workingSize} px` : `input ${r.inputSize}x${r.inputSize}`}, CAM layer ${r.layer})`,
     `data  ${r.data.kind === 'test-split' ? `${r.data.split ?? 'test'} split of the bundled photos` : r.data.path} (${r.data.n} images)`,
     '',
-    r.data.kind === 'test-split' ? 'quality on the distorted images (the pristine ones, all scored 100, are left out):' : 'quality:',
-    ...qualityTable(r.quality),
+    r.data.kind === 'test-split' ? 'quality on the distorted images (the undistorted ones, all labelled 100, are left out):' : 'quality:',
+    ...splitTable(r.quality),
   ];
   if (r.alignment) {
     const any = Object.values(r.alignment.methods)[0];
@@ -76,8 +71,9 @@ export const evalCommand: Command = {
         name: 'data',
         type: 'string',
         meta: 'DIR',
-        help: 'A folder of PNG/JPEG images with scores.csv ("file,score" lines, 0-100). Default: the test split of the bundled photos (public/data/splits.json; pristine + 3 distortions x 5 levels per photo, MS-SSIM labels).',
+        help: 'A folder of scored images: scores.csv ("file,score" or "file,reference,score" lines), or a KADID-10k-style dmos.csv (dist_img,ref_img,dmos; images in images/) or a KonIQ-style CSV (image_name,...,MOS). Intervals resample reference photos when the CSV names them. Default: the test split of the bundled photos (whole images, pristine + 8 distortions x 5 levels, MS-SSIM labels).',
       },
+      { name: 'lower-is-better', type: 'boolean', help: "With --data: the CSV's scores fall as quality rises (a DMOS like LIVE's); they are negated." },
       { name: 'split', type: 'string', meta: 'test|val', choices: ['test', 'val'], default: 'test', help: 'Without --data: which split of the bundled photos to measure on.' },
       { name: 'mask', type: 'string', meta: 'MASK', help: `Target mask (${MASK_HELP}): adds alignment metrics per CAM method.` },
       { name: 'methods', type: 'string', meta: 'LIST', default: 'all', help: `Comma-separated CAM methods for the alignment (${CAM_METHODS.join(', ')}).` },
@@ -111,16 +107,26 @@ export const evalCommand: Command = {
     const { model, inputSize, layerName } = loaded;
     try {
       const which = args.string('split') === 'val' ? 'val' : 'test';
-      let items: { refId: string; distortion: string | null; image: RgbImage; score: number }[];
+      let items: { refId: string; distortion: string | null; level: number; image: RgbImage; score: number }[];
+      let oracleFrom: IqaSample[] | null = null;
       if (dataDir !== undefined) {
-        items = scoredFolder(dataDir, inputSize, fitOf(args)).map((s) => ({ refId: s.file, distortion: null, image: s.image, score: s.score }));
+        const data = readScoredDataset(dataDir, { lowerIsBetter: args.bool('lower-is-better') });
+        const bar = new ProgressBar(io, 'images', data.items.length, quiet);
+        items = data.items.map((s, i) => {
+          bar.update(i + 1);
+          return { refId: s.reference, distortion: 'folder', level: 0, image: prepareInput(readImage(s.path), inputSize, fitOf(args), loaded.workingSize), score: s.score };
+        });
       } else {
         const bar = new ProgressBar(io, `${which} split`, 1, quiet);
-        items = await testSplit(inputSize, loaded.metadata, (d, t) => {
+        const progress = (d: number, t: number) => {
           bar.setTotal(t);
           bar.update(d);
-        }, which);
+        };
+        const split = await testSplit(loaded.metadata, progress, which);
+        // the type-and-level oracle learns from the other evaluation split's references
+        oracleFrom = await testSplit(loaded.metadata, progress, which === 'test' ? 'val' : 'test');
         bar.close();
+        items = split.map((s) => ({ ...s, image: prepareInput(s.image, inputSize, fitOf(args), loaded.workingSize) }));
       }
       const camBar = new ProgressBar(io, 'cams', items.length, quiet);
       const cams = await allCamsOf(splitModel(model, layerName), imageInputs(items.map((s) => s.image)), { methods: spec ? methods : [], onProgress: (d) => camBar.update(d) });
@@ -128,14 +134,15 @@ export const evalCommand: Command = {
         model: args.requireString('model'),
         layer: layerName,
         inputSize,
+        workingSize: loaded.workingSize,
         data: dataArg !== undefined ? { kind: 'folder', path: dataArg, n: items.length } : { kind: 'test-split', split: which, n: items.length },
-        quality: qualityReport(cams.scores, items.map((s) => s.score), dataArg === undefined ? items.map((s) => s.distortion) : undefined),
+        quality: qualitySummary(cams.scores, items, oracleFrom),
       };
       if (spec) {
         const masks: Mask[] = await sampleMasks(items, spec);
         report.alignment = {
           mask: spec.label,
-          methods: Object.fromEntries(methods.map((m) => [m, alignmentSummary(cams.maps[m], cams.h, cams.w, masks)])),
+          methods: Object.fromEntries(methods.map((m) => [m, alignmentSummary(cams.maps[m], cams.grids, masks)])),
         };
       }
       if (outPath) {

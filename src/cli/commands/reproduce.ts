@@ -10,7 +10,8 @@ import { allCamsOf, alignmentSummary, qualityReport, type AllCams, type Alignmen
 import { fineTune, prefixFeatures, type SteerSettings } from '../../core/steer/fineTune';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { BUNDLED_INPUTS, loadSplits, modelArg, testSplit, trainSplit } from '../data';
+import { BUNDLED_INPUTS, loadSplits, modelArg, testSplit, trainSplit, type TrainingData } from '../data';
+import { prepareInput } from '../images';
 import { drawFigure } from '../figure';
 import type { Io } from '../io';
 import { parseMaskSpec, type MaskSpec } from '../masks';
@@ -18,7 +19,7 @@ import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
 import { checkNotInput, checkOutDir, Outputs, resolvePath, type Bytes } from '../outputs';
 import { formatDuration, note, ProgressBar } from '../progress';
 import { sampleMasks, STEER_DEFAULTS, trainItems } from '../steering';
-import { CAM_LOSSES, steeredMetadata } from './steer';
+import { CAM_LOSSES, modelInputs, steeredMetadata } from './steer';
 import { checksOf, MODEL_IDS, reportMarkdown, summaryLines, TARGETS, type ModelId, type ModelResult, type ReproduceReport, type SharedSettings, type TargetId, type TargetSettings } from '../reproduceReport';
 
 /** Settings of a run: `full` (the README's numbers) and `quick` (CI). */
@@ -26,15 +27,19 @@ export interface ReproducePreset {
   steps: number;
   batchSize: number;
   learningRate: number;
-  /** Random crops per training photo on top of its centred square. */
+  /** Training crops per distorted (and undistorted) copy of each training photo. */
   crops: number;
+  /** Distorted copies per distortion type and training photo (stratified levels). */
+  levelsPerType: number;
+  /** Test photos used (the first N of the test split; all when null). */
+  testPhotos: number | null;
   /** Wall-clock budget the issue sets, in seconds (reported, not enforced). */
   budget: number;
 }
 
 export const PRESETS: Record<'full' | 'quick', ReproducePreset> = {
-  full: { steps: 300, batchSize: 16, learningRate: 3e-4, crops: 4, budget: 20 * 60 },
-  quick: { steps: 40, batchSize: 8, learningRate: 3e-4, crops: 0, budget: 3 * 60 },
+  full: { steps: 300, batchSize: 16, learningRate: 3e-4, crops: 1, levelsPerType: 5, testPhotos: null, budget: 20 * 60 },
+  quick: { steps: 40, batchSize: 8, learningRate: 3e-4, crops: 1, levelsPerType: 1, testPhotos: 6, budget: 3 * 60 },
 };
 
 /** The baseline: the quality loss only. */
@@ -42,7 +47,7 @@ const QUALITY_ONLY: TargetSettings = { lambda: 0, camLoss: 'mse', sharpness: 1 }
 
 function alignmentOf(cams: AllCams, masks: Record<TargetId, Mask[]>): Record<TargetId, Record<CamMethod, AlignmentSummary>> {
   return Object.fromEntries(
-    TARGETS.map((t) => [t.id, Object.fromEntries(CAM_METHODS.map((m) => [m, alignmentSummary(cams.maps[m], cams.h, cams.w, masks[t.id])]))]),
+    TARGETS.map((t) => [t.id, Object.fromEntries(CAM_METHODS.map((m) => [m, alignmentSummary(cams.maps[m], cams.grids, masks[t.id])]))]),
   ) as Record<TargetId, Record<CamMethod, AlignmentSummary>>;
 }
 
@@ -113,42 +118,47 @@ export const reproduceCommand: Command = {
     const splits = loadSplits();
     const backend = await backendOf(args);
     const start = await loadModel(path);
-    const { inputSize, layerName, grid, metadata } = start;
+    const { inputSize, layerName, metadata } = start;
     const cut = cutOf(args, start.model, layerName);
 
-    // Data: the training split (fixed squares [+ crops]) and the test split, with every target's masks.
+    // Data: training crops (masks cut like the crops) and whole test images, with every target's masks.
     const tData = Date.now();
     const dataBar = new ProgressBar(io, 'data', 1, quiet);
-    const testTotal = splits.test.length * 16;
-    let train: IqaSample[];
+    let trainData: TrainingData;
     let test: IqaSample[];
     try {
-      train = await trainSplit(inputSize, metadata, crops, (d, t) => {
-        dataBar.setTotal(t + testTotal);
+      trainData = await trainSplit(metadata, { cropsPerImage: crops, levelsPerType: preset.levelsPerType }, (d, t) => {
+        dataBar.setTotal(t);
         dataBar.update(d);
       });
-      const base = train.length;
-      test = await testSplit(inputSize, metadata, (d, t) => {
-        dataBar.setTotal(base + t);
-        dataBar.update(base + d);
+      const all = await testSplit(metadata, (d, t) => {
+        dataBar.setTotal(trainData.samples.length + t);
+        dataBar.update(trainData.samples.length + d);
       });
+      const keep = new Set(splits.test.slice(0, preset.testPhotos ?? splits.test.length));
+      test = all.filter((s) => keep.has(s.refId)).map((s) => ({ ...s, image: prepareInput(s.image, inputSize, 'squash', start.workingSize) }));
     } finally {
       dataBar.close();
     }
+    const train = modelInputs(start, trainData.samples);
     const trainMasks = {} as Record<TargetId, Mask[]>;
     const testMasks = {} as Record<TargetId, Mask[]>;
     for (const t of TARGETS) {
-      trainMasks[t.id] = await sampleMasks(train, specs[t.id]);
+      trainMasks[t.id] = await sampleMasks(trainData.samples, specs[t.id], trainData.references);
       testMasks[t.id] = await sampleMasks(test, specs[t.id]);
     }
     const dataSeconds = (Date.now() - tData) / 1000;
-    note(io, quiet, `${name}: input ${inputSize}, CAM layer ${layerName} (${grid.h}x${grid.w}), ${backend} backend; ${train.length} training and ${test.length} test images (${formatDuration(dataSeconds)})`);
+    note(
+      io,
+      quiet,
+      `${name}: ${inputSize === null ? `whole images (long side ${start.workingSize} px)` : `input ${inputSize}`}, CAM layer ${layerName}, ${backend} backend; ${train.length} training crops, ${test.length} test images (${formatDuration(dataSeconds)})`,
+    );
 
     // The start model, for reference.
     let evalSeconds = 0;
     const evaluate = async (lm: LoadedModel) => {
       const te = Date.now();
-      const cams = await allCamsOf(splitModel(lm.model, lm.layerName), imageInputs(test.map((s) => s.image)));
+      const cams = await allCamsOf(splitModel(lm.model, lm.layerName), imageInputs(test.map((s) => s.image)), { batchSize: 8 });
       const res = { cams, quality: qualityReport(cams.scores, test.map((s) => s.score), test.map((s) => s.distortion)), alignment: alignmentOf(cams, testMasks) };
       evalSeconds += (Date.now() - te) / 1000;
       return res;
@@ -212,15 +222,15 @@ export const reproduceCommand: Command = {
     const rows = test.flatMap((s, i) => (s.distortion === null ? [i] : []));
     const figure = drawFigure({
       columns: MODEL_IDS.map((id) => (id === 'baseline' ? 'BASELINE' : TARGETS.find((t) => t.id === id)!.label)),
-      grid: { h: cams.baseline.h, w: cams.baseline.w },
       rows: rows.map((i) => ({
         label: test[i].refId.toUpperCase(),
         image: test[i].image,
+        grid: cams.baseline.grids[i],
         cells: MODEL_IDS.map((id) => {
           const target = TARGETS.find((t) => t.id === id);
           const q = cams[id].scores[i];
           if (!target) return { raw: cams[id].maps.gradcam[i], outline: null, caption: `Q ${q.toFixed(0)}` };
-          const e = alignmentSummary([cams[id].maps.gradcam[i]], cams[id].h, cams[id].w, [testMasks[target.id][i]]).energy;
+          const e = alignmentSummary([cams[id].maps.gradcam[i]], cams[id].grids[i], [testMasks[target.id][i]]).energy;
           return { raw: cams[id].maps.gradcam[i], outline: testMasks[target.id][i], caption: `EIM ${e.toFixed(2)}  Q ${q.toFixed(0)}` };
         }),
       })),
@@ -232,7 +242,7 @@ export const reproduceCommand: Command = {
       quick,
       seed,
       backend,
-      model: { name, path, inputSize, layer: layerName, grid },
+      model: { name, path, inputSize, workingSize: start.workingSize, layer: layerName },
       settings: { ...settings, crops, frozenUntil: cut, targets: targetSettings },
       data: { trainImages: train.length, testImages: test.length, testDistorted: test.filter((s) => s.distortion !== null).length, train: splits.train, test: splits.test },
       start: { quality: startEval.quality, alignment: startEval.alignment },

@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import { SCORE_SCALE } from '../../core/config';
-import { rgbBatchToTensor } from '../../core/iqa/image';
+import { imageInputs } from '../../core/batch';
+import { scoresOf } from '../../core/evaluation';
 import { BACKEND_FLAG, backendOf, FIT_FLAG, fitOf, QUIET_FLAG, type Command } from '../command';
 import { prepareInput, readImage } from '../images';
 import type { Io } from '../io';
@@ -33,18 +32,12 @@ export const scoreCommand: Command = {
     const loaded = await loadModel(modelArg(io, args.requireString('model')).path);
     const { model, inputSize } = loaded;
     try {
-      const inputs = images.map((x) => prepareInput(x.image, inputSize, fit));
-      const scores: number[] = [];
+      const inputs = images.map((x) => prepareInput(x.image, inputSize, fit, loaded.workingSize));
       const bar = new ProgressBar(io, 'score', inputs.length, args.bool('quiet') || inputs.length < 8);
-      for (let i = 0; i < inputs.length; i += 16) {
-        const chunk = inputs.slice(i, i + 16);
-        const y = tf.tidy(() => (model.predict(rgbBatchToTensor(chunk)) as tf.Tensor).reshape([chunk.length]).mul(SCORE_SCALE));
-        scores.push(...(await y.data()));
-        y.dispose();
-        bar.update(scores.length);
-      }
+      const scores = await scoresOf(model, imageInputs(inputs), { batchSize: 16 });
+      bar.update(inputs.length);
       if (args.bool('json')) {
-        const out = { model: loaded.path, inputSize, fit, scores: images.map((x, i) => ({ image: x.path, score: scores[i] })) };
+        const out = { model: loaded.path, inputSize, workingSize: inputSize === null ? loaded.workingSize : null, fit, scores: images.map((x, i) => ({ image: x.path, score: scores[i] })) };
         io.stdout(JSON.stringify(out, null, 2) + '\n');
       } else {
         io.stdout(images.map((x, i) => `${x.path}\t${scores[i].toFixed(2)}\n`).join(''));

@@ -1,7 +1,7 @@
 import type { CamLossType } from '../../core/config';
 import { splitModel } from '../../core/graph';
-import { jpegJsCodec } from '../../core/iqa/jpegCodec';
-import { buildFixedSet, type IqaSample } from '../../core/iqa/samples';
+import type { IqaDataConfig } from '../../core/iqa/data';
+import type { IqaSample } from '../../core/iqa/samples';
 import { basename, extname } from 'node:path';
 import { imageInputs } from '../../core/batch';
 import { allCamsOf, alignmentSummary } from '../../core/evaluation';
@@ -9,8 +9,8 @@ import { fineTune, thinCurve, type SteerSettings } from '../../core/steer/fineTu
 import type { CurvePoint } from '../../core/steer/run';
 import type { ParsedArgs } from '../args';
 import { backendOf, COMMON_FLAGS, cutOf, FREEZE_FLAG, LAYER_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { BUNDLED_INPUTS, modelArg, trainSplit } from '../data';
-import { listImages, readImage } from '../images';
+import { BUNDLED_INPUTS, dataConfig, modelArg, trainingData, trainSplit, type TrainingData } from '../data';
+import { listImages, prepareInput, readImage } from '../images';
 import { CliError, type Io } from '../io';
 import { MASK_HELP, maskFilePath, parseMaskSpec, type MaskSpec } from '../masks';
 import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
@@ -21,12 +21,16 @@ import type { Mask } from '../../core/mask';
 
 export const CAM_LOSSES: readonly CamLossType[] = ['mse', 'outside', 'bce'];
 
-/** The distorted, MS-SSIM-labelled set of a folder of photos (each photo a reference). */
-export async function folderSamples(dir: string, inputSize: number, seed: number, onProgress?: (d: number, t: number) => void): Promise<IqaSample[]> {
+/** Training crops of a folder of photos (each photo a reference), as the bundled training split's. */
+export async function folderData(dir: string, cfg: IqaDataConfig, onProgress?: (d: number, t: number) => void): Promise<TrainingData> {
   const files = listImages(dir);
   if (files.length === 0) throw new CliError(`--images ${dir}: no PNG or JPEG files in it`);
-  const refs = files.map((f) => ({ id: basename(f, extname(f)), image: readImage(f) }));
-  return buildFixedSet(refs, { inputSize, jpeg: jpegJsCodec, seed, onProgress });
+  return trainingData(files.map((f) => ({ id: basename(f, extname(f)), image: readImage(f) })), cfg, onProgress);
+}
+
+/** Each sample's image made the model's input: crops as they are for a fully convolutional model, squashed to S x S otherwise. */
+export function modelInputs(loaded: LoadedModel, samples: readonly IqaSample[]): IqaSample[] {
+  return loaded.inputSize === null ? [...samples] : samples.map((s) => ({ ...s, image: prepareInput(s.image, loaded.inputSize, 'squash') }));
 }
 
 /**
@@ -124,7 +128,7 @@ export const steerCommand: Command = {
         meta: 'DIR',
         help: 'Photos to train on (each becomes a reference: its centred square, pristine + 3 distortions x 5 levels, MS-SSIM labels). Default: the training split of the bundled photos.',
       },
-      { name: 'crops', type: 'int', meta: 'N', min: 0, max: 64, default: 4, help: 'With the bundled training split: random crops per photo on top of its centred square.' },
+      { name: 'crops', type: 'int', meta: 'N', min: 1, max: 16, default: 1, help: 'Training crops per distorted (and per undistorted) copy of each photo.' },
       { name: 'steps', type: 'int', meta: 'N', min: 1, max: 100000, default: STEER_DEFAULTS.steps, help: 'Optimisation steps.' },
       { name: 'batch', type: 'int', meta: 'N', min: 1, max: 256, default: STEER_DEFAULTS.batchSize, help: 'Images per step.' },
       { name: 'lambda', type: 'number', meta: 'L', min: 0, max: 1e6, default: STEER_DEFAULTS.lambda, help: 'Weight of the CAM loss against the quality loss (0 = quality only, a baseline).' },
@@ -167,24 +171,28 @@ export const steerCommand: Command = {
         dataBar.setTotal(t);
         dataBar.update(d);
       };
-      const samples =
+      const crops = args.number('crops') ?? 1;
+      const data =
         imagesDir !== undefined
-          ? await folderSamples(imagesDir, loaded.inputSize, settings.seed, onData)
-          : await trainSplit(loaded.inputSize, loaded.metadata, args.number('crops') ?? 4, onData);
+          ? await folderData(imagesDir, { ...dataConfig(loaded.metadata), cropsPerImage: crops, seed: settings.seed }, onData)
+          : await trainSplit(loaded.metadata, { cropsPerImage: crops }, onData);
       dataBar.close();
-      const masks = await sampleMasks(samples, spec);
-      // GradCAM alignment on the pristine training images, before and after.
-      const pristine = samples.flatMap((s, i) => (s.distortion === null ? [i] : []));
+      const samples = modelInputs(loaded, data.samples);
+      const masks = await sampleMasks(data.samples, spec, data.references);
+      // GradCAM alignment on the training photos, whole and undistorted, before and after
+      const photos = [...data.references.entries()].map(([refId, image]) => ({ refId, distortion: null, image }));
+      const photoMasks = await sampleMasks(photos, spec);
+      const photoInputs = photos.map((p) => prepareInput(p.image, loaded.inputSize, 'squash', loaded.workingSize));
       const alignment = async () => {
-        const cams = await allCamsOf(splitModel(loaded.model, loaded.layerName), imageInputs(pristine.map((i) => samples[i].image)), { methods: ['gradcam'] });
-        return alignmentSummary(cams.maps.gradcam, cams.h, cams.w, pristine.map((i) => masks[i]));
+        const cams = await allCamsOf(splitModel(loaded.model, loaded.layerName), imageInputs(photoInputs), { methods: ['gradcam'], batchSize: 4 });
+        return alignmentSummary(cams.maps.gradcam, cams.grids, photoMasks);
       };
       const before = await alignment();
       const cut = cutOf(args, loaded.model, loaded.layerName);
       note(
         io,
         quiet,
-        `steering ${loaded.path} (layer ${loaded.layerName}, ${loaded.grid.h}x${loaded.grid.w}) toward ${spec.label} on ${samples.length} images, ${backend} backend${cut ? `, training after ${cut}` : ''}`,
+        `steering ${loaded.path} (layer ${loaded.layerName}) toward ${spec.label} on ${samples.length} training crops of ${photos.length} photos, ${backend} backend${cut ? `, training after ${cut}` : ''}`,
       );
       const curve = await steerLoaded(io, loaded, samples, masks, { name: 'steer', spec, settings, quiet, cut });
       const after = await alignment();
@@ -197,7 +205,7 @@ export const steerCommand: Command = {
           settings,
           data: imagesArg !== undefined ? `folder ${imagesArg}` : 'training split of the bundled photos (public/data/splits.json)',
           curve,
-          extra: { trainingAlignment: { method: 'gradcam', images: pristine.length, chance: after.chance, energyBefore: before.energy, energyAfter: after.energy } },
+          extra: { trainingAlignment: { method: 'gradcam', images: photos.length, chance: after.chance, energyBefore: before.energy, energyAfter: after.energy } },
         }),
       );
       const outputs = new Outputs();
@@ -207,7 +215,7 @@ export const steerCommand: Command = {
       note(
         io,
         quiet,
-        `GradCAM energy-in-mask on the ${pristine.length} pristine training images: ${before.energy.toFixed(3)} -> ${after.energy.toFixed(3)} (chance ${after.chance.toFixed(3)}); ` +
+        `GradCAM energy-in-mask on the ${photos.length} training photos (whole, undistorted): ${before.energy.toFixed(3)} -> ${after.energy.toFixed(3)} (chance ${after.chance.toFixed(3)}); ` +
           `final loss ${(last.task + settings.lambda * last.cam).toFixed(4)} (task ${last.task.toFixed(4)}, cam ${last.cam.toFixed(4)}); ${formatDuration((Date.now() - t0) / 1000)}`,
       );
       io.stdout(`${outArg}\n`);

@@ -1,33 +1,35 @@
 import type { JpegCodec } from '../distort';
-import { buildAugmentedSet, buildFixedSet, LABEL_SIZE, type IqaSample, type Reference } from './samples';
+import { buildAugmentedSet, buildFixedSet, CROP_SIZE, WORKING_SIZE, type IqaSample, type Reference } from './samples';
 import type { Splits } from './splits';
 
-/** Everything that determines the train / val / test samples of a pretraining run. */
+/** Everything that determines the train / val / test samples of a pretraining run (samples.ts). */
 export interface IqaDataConfig {
-  inputSize: number;
-  labelSize: number;
+  /** Long side an image is judged at. */
+  workingSize: number;
+  /** Side of the training crops. */
+  cropSize: number;
   /** Seed of the distortions and crops (the split has its own, in `splits`). */
   seed: number;
-  /** Random crops per training reference (on top of its centred square). */
-  cropsPerRef: number;
+  /** Crops per distorted (and per pristine) training image. */
+  cropsPerImage: number;
+  /** Distorted copies per type and training reference, at stratified random levels. */
   levelsPerType: number;
-  minCropFraction: number;
 }
 
-export const DEFAULT_DATA_CONFIG: Omit<IqaDataConfig, 'inputSize'> = {
-  labelSize: LABEL_SIZE,
+export const DEFAULT_DATA_CONFIG: IqaDataConfig = {
+  workingSize: WORKING_SIZE,
+  cropSize: CROP_SIZE,
   seed: 7,
-  cropsPerRef: 32,
+  cropsPerImage: 3,
   levelsPerType: 5,
-  minCropFraction: 0.5,
 };
 
 export interface IqaData {
-  /** Fixed set of the training references + their augmented crops. */
+  /** Labelled crops of the training references' distorted working images. */
   train: IqaSample[];
-  /** Fixed set (centred square, pristine + 3 x 5 levels) of the validation references. */
+  /** Whole working images of the validation references, pristine + every type x 5 levels. */
   val: IqaSample[];
-  /** Fixed set of the test references. */
+  /** The same for the test references. */
   test: IqaSample[];
 }
 
@@ -49,7 +51,26 @@ export function buildEvalSplit(
   onProgress?: (done: number, total: number) => void,
 ): Promise<IqaSample[]> {
   const seed = cfg.seed + (which === 'val' ? 3 : 4);
-  return buildFixedSet(pick(refs, splits[which]), { inputSize: cfg.inputSize, labelSize: cfg.labelSize, jpeg, seed, onProgress });
+  return buildFixedSet(pick(refs, splits[which]), { workingSize: cfg.workingSize, jpeg, seed, onProgress });
+}
+
+/** The training crops of the training references. */
+export function buildTrainSplit(
+  refs: readonly Reference[],
+  splits: Splits,
+  cfg: IqaDataConfig,
+  jpeg: JpegCodec,
+  onProgress?: (done: number, total: number) => void,
+): Promise<IqaSample[]> {
+  return buildAugmentedSet(pick(refs, splits.train), {
+    workingSize: cfg.workingSize,
+    cropSize: cfg.cropSize,
+    jpeg,
+    seed: cfg.seed + 2,
+    cropsPerImage: cfg.cropsPerImage,
+    levelsPerType: cfg.levelsPerType,
+    onProgress,
+  });
 }
 
 export async function buildIqaData(
@@ -59,18 +80,8 @@ export async function buildIqaData(
   jpeg: JpegCodec,
   onProgress?: (part: string, done: number, total: number) => void,
 ): Promise<IqaData> {
-  const trainRefs = pick(refs, splits.train);
-  const common = { inputSize: cfg.inputSize, labelSize: cfg.labelSize, jpeg };
-  const fixed = await buildFixedSet(trainRefs, { ...common, seed: cfg.seed + 1, onProgress: (d, t) => onProgress?.('train-fixed', d, t) });
-  const aug = await buildAugmentedSet(trainRefs, {
-    ...common,
-    seed: cfg.seed + 2,
-    cropsPerRef: cfg.cropsPerRef,
-    levelsPerType: cfg.levelsPerType,
-    minCropFraction: cfg.minCropFraction,
-    onProgress: (d, t) => onProgress?.('train-crops', d, t),
-  });
+  const train = await buildTrainSplit(refs, splits, cfg, jpeg, (d, t) => onProgress?.('train', d, t));
   const val = await buildEvalSplit(refs, splits, 'val', cfg, jpeg, (d, t) => onProgress?.('val', d, t));
   const test = await buildEvalSplit(refs, splits, 'test', cfg, jpeg, (d, t) => onProgress?.('test', d, t));
-  return { train: [...fixed, ...aug], val, test };
+  return { train, val, test };
 }

@@ -1,20 +1,27 @@
 import { DISTORTIONS, type Distortion, type JpegCodec } from '../distort';
 import { mulberry32 } from '../random';
-import { crop, flipHorizontal, prepareSquare, resize, rgbToTensor, tensorToRgb, checkImageSize, type RgbImage } from './image';
-import { msssimOf, msssimToScore } from './label';
+import { checkImageSize, crop, flipHorizontal, resize, rgbToTensor, tensorToRgb, type RgbImage } from './image';
+import { MSSSIM_MIN_SIDE, msssimOf, msssimToScore } from './label';
 
 /**
- * The synthetic IQA set. A reference is cut to a square and resized to LABEL_SIZE; each
- * distortion is applied there and labelled there with MS-SSIM against that square (5-scale
- * MS-SSIM needs >= 176 px); only then is the image resized to the model's input size. So a
- * label always describes what an encoder would have stored at LABEL_SIZE, and every model
- * sees the same labels whatever its input size.
+ * The synthetic IQA set and the protocol every quality model follows (docs/data.md):
+ *
+ * - An image is judged at its **working size**: its long side brought down to WORKING_SIZE
+ *   (never up), aspect kept. Distortions are applied there, so they stay as visible as a
+ *   viewer sees them; nothing is squashed or resized after distorting.
+ * - Evaluation images are whole working images, labelled by MS-SSIM of the whole distorted
+ *   image against the reference at the working size.
+ * - Training images are CROP_SIZE crops of distorted working images, each labelled by the
+ *   MS-SSIM of the crop against the same crop of the reference: the label describes exactly
+ *   the pixels the model sees. Models are fully convolutional with a global average pool, so
+ *   one trained on crops scores a whole image as the average of its parts.
  */
-export const LABEL_SIZE = 192;
+export const WORKING_SIZE = 512;
+export const CROP_SIZE = 224;
 
 export interface Reference {
   id: string;
-  /** Any size >= 32 px; cropped and resized here. */
+  /** Any size >= 32 px. */
   image: RgbImage;
 }
 
@@ -24,25 +31,32 @@ export interface IqaSample {
   distortion: string | null;
   /** 0 for pristine, 1..5 for the fixed levels, fractional for sampled parameters. */
   level: number;
-  /** The distortion's parameter (noise sigma, blur sigma, JPEG quality); 0 for pristine. */
+  /** The distortion's parameter (noise sigma, blur sigma, JPEG quality, ...); 0 for pristine. */
   param: number;
   msssim: number;
   /** Quality on 0–100 (msssimToScore). */
   score: number;
-  /** inputSize x inputSize RGB. */
+  /** A whole working image (evaluation) or a crop of one (training). */
   image: RgbImage;
+  /** For a crop: where it was cut from the reference's working image, and whether it was mirrored. */
+  crop?: CropBox;
 }
 
-export interface SampleOptions {
-  /** Side of the model input the images are resized to. */
-  inputSize: number;
-  jpeg: JpegCodec;
-  seed: number;
-  /** Side at which distortions are applied and labelled (default LABEL_SIZE). */
-  labelSize?: number;
-  /** Include the undistorted reference (score 100) once per square. Default true. */
-  pristine?: boolean;
-  onProgress?: (done: number, total: number) => void;
+/** A square crop of a working image: top-left corner and side in pixels, mirrored left-right or not. */
+export interface CropBox {
+  x: number;
+  y: number;
+  size: number;
+  flip: boolean;
+}
+
+/** The image at its working size: long side min(own, workingSize), aspect kept. */
+export function workingImage(img: RgbImage, workingSize = WORKING_SIZE): RgbImage {
+  checkImageSize(img.width, img.height);
+  const long = Math.max(img.width, img.height);
+  if (long <= workingSize) return img;
+  const f = workingSize / long;
+  return resize(img, Math.max(1, Math.round(img.width * f)), Math.max(1, Math.round(img.height * f)));
 }
 
 /**
@@ -56,21 +70,13 @@ export function paramAtLevel(levels: readonly number[], t: number): number {
   return levels[i] * Math.pow(levels[i + 1] / levels[i], f);
 }
 
-/** Distorts a labelSize square, quantises to 8 bits, labels it. */
-export async function distortAndLabel(
-  square: RgbImage,
-  distortion: Distortion,
-  param: number,
-  seed: number,
-  jpeg: JpegCodec,
-): Promise<{ image: RgbImage; msssim: number; score: number }> {
-  const t = rgbToTensor(square);
+/** Distorts an image, quantised to 8 bits as an encoder would store it. */
+export async function distortImage(img: RgbImage, distortion: Distortion, param: number, seed: number, jpeg: JpegCodec): Promise<RgbImage> {
+  const t = rgbToTensor(img);
   try {
     const out = await distortion.apply(t, param, { seed, jpeg });
     try {
-      const image = await tensorToRgb(out);
-      const m = msssimOf(square, image);
-      return { image, msssim: m, score: msssimToScore(m) };
+      return await tensorToRgb(out);
     } finally {
       out.dispose();
     }
@@ -79,88 +85,127 @@ export async function distortAndLabel(
   }
 }
 
+/** Distorts and labels an image (>= MSSSIM_MIN_SIDE on each side) against itself. */
+export async function distortAndLabel(
+  image: RgbImage,
+  distortion: Distortion,
+  param: number,
+  seed: number,
+  jpeg: JpegCodec,
+): Promise<{ image: RgbImage; msssim: number; score: number }> {
+  const out = await distortImage(image, distortion, param, seed, jpeg);
+  const m = msssimOf(image, out);
+  return { image: out, msssim: m, score: msssimToScore(m) };
+}
+
 const seedFrom = (rand: () => number) => Math.floor(rand() * 2 ** 31);
 
-async function samplesOfSquare(
-  refId: string,
-  square: RgbImage,
-  plan: { distortion: Distortion; level: number; param: number }[],
-  opts: SampleOptions,
-  rand: () => number,
-  out: IqaSample[],
-  tick: () => void,
-): Promise<void> {
-  const toInput = (img: RgbImage) => resize(img, opts.inputSize, opts.inputSize);
-  if (opts.pristine ?? true) {
-    out.push({ refId, distortion: null, level: 0, param: 0, msssim: 1, score: 100, image: toInput(square) });
-    tick();
-  }
-  for (const p of plan) {
-    const r = await distortAndLabel(square, p.distortion, p.param, seedFrom(rand), opts.jpeg);
-    out.push({ refId, distortion: p.distortion.id, level: p.level, param: p.param, msssim: r.msssim, score: r.score, image: toInput(r.image) });
-    tick();
-  }
+export interface SampleOptions {
+  jpeg: JpegCodec;
+  seed: number;
+  /** Long side of the working images (default WORKING_SIZE). */
+  workingSize?: number;
+  /** Distortion types to use (default all of DISTORTIONS). */
+  distortions?: readonly Distortion[];
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
- * The fixed set (validation, test, and the fixed part of training): per reference its centred
- * square, pristine + every distortion at its 5 levels. Deterministic for a given seed.
+ * The fixed set (validation, test): per reference its whole working image, pristine + every
+ * distortion at its 5 levels, labelled at the working size. Deterministic for a given seed.
  */
 export async function buildFixedSet(refs: readonly Reference[], opts: SampleOptions): Promise<IqaSample[]> {
-  const labelSize = opts.labelSize ?? LABEL_SIZE;
-  const plan = DISTORTIONS.flatMap((distortion) => distortion.levels.map((param, i) => ({ distortion, level: i + 1, param })));
-  const per = plan.length + ((opts.pristine ?? true) ? 1 : 0);
-  const total = refs.length * per;
+  const types = opts.distortions ?? DISTORTIONS;
+  const plan = types.flatMap((distortion) => distortion.levels.map((param, i) => ({ distortion, level: i + 1, param })));
+  const total = refs.length * (plan.length + 1);
   const rand = mulberry32(opts.seed);
   const out: IqaSample[] = [];
-  const tick = () => opts.onProgress?.(out.length, total);
   for (const ref of refs) {
-    const square = prepareSquare(ref.image, labelSize);
-    await samplesOfSquare(ref.id, square, plan, opts, rand, out, tick);
+    const w = workingImage(ref.image, opts.workingSize);
+    if (Math.min(w.width, w.height) < MSSSIM_MIN_SIDE) throw new RangeError(`reference "${ref.id}" is ${w.width}x${w.height}; labels need at least ${MSSSIM_MIN_SIDE} px on each side`);
+    out.push({ refId: ref.id, distortion: null, level: 0, param: 0, msssim: 1, score: 100, image: w });
+    opts.onProgress?.(out.length, total);
+    for (const p of plan) {
+      const r = await distortAndLabel(w, p.distortion, p.param, seedFrom(rand), opts.jpeg);
+      out.push({ refId: ref.id, distortion: p.distortion.id, level: p.level, param: p.param, msssim: r.msssim, score: r.score, image: r.image });
+      opts.onProgress?.(out.length, total);
+    }
   }
   return out;
 }
 
 export interface AugmentOptions extends SampleOptions {
-  /** Random squares cut from each reference. */
-  cropsPerRef: number;
-  /** Smallest crop side as a fraction of the image's shorter side (default 0.5). */
-  minCropFraction?: number;
-  /** Distorted copies per distortion type and crop, at random levels in [1, 5] (default 5). */
+  /** Side of the square crops (default CROP_SIZE; >= MSSSIM_MIN_SIDE). */
+  cropSize?: number;
+  /** Crops cut from each distorted working image (and from the pristine one). */
+  cropsPerImage: number;
+  /** Distorted copies per distortion type and reference, at stratified random levels in [1, 5] (default 5). */
   levelsPerType?: number;
 }
 
 /**
- * Training augmentation: random squares (random size, position and horizontal flip) of each
- * reference, each with every distortion at random fractional levels in [1, 5]. Seeded.
+ * Training set: per reference, its working image pristine and distorted by every type at
+ * `levelsPerType` random fractional levels (one per fifth of [1, 5], so every reference spans
+ * mild to severe); from each, `cropsPerImage` random crops (random position, horizontal flip),
+ * each labelled by MS-SSIM against the same crop of the reference. Seeded.
  */
 export async function buildAugmentedSet(refs: readonly Reference[], opts: AugmentOptions): Promise<IqaSample[]> {
-  const labelSize = opts.labelSize ?? LABEL_SIZE;
-  const minFrac = opts.minCropFraction ?? 0.5;
+  const types = opts.distortions ?? DISTORTIONS;
+  const side = opts.cropSize ?? CROP_SIZE;
+  if (side < MSSSIM_MIN_SIDE) throw new RangeError(`crops of ${side} px cannot be labelled (MS-SSIM needs ${MSSSIM_MIN_SIDE})`);
   const perType = opts.levelsPerType ?? 5;
-  const per = DISTORTIONS.length * perType + ((opts.pristine ?? true) ? 1 : 0);
-  const total = refs.length * opts.cropsPerRef * per;
+  const total = refs.length * (1 + types.length * perType) * opts.cropsPerImage;
   const rand = mulberry32(opts.seed);
   const out: IqaSample[] = [];
-  const tick = () => opts.onProgress?.(out.length, total);
   for (const ref of refs) {
-    const { width: W, height: H } = ref.image;
-    checkImageSize(W, H);
-    const short = Math.min(W, H);
-    for (let c = 0; c < opts.cropsPerRef; c++) {
-      const side = Math.max(1, Math.round(short * (minFrac + (1 - minFrac) * rand())));
-      const x = Math.floor(rand() * (W - side + 1));
-      const y = Math.floor(rand() * (H - side + 1));
-      let square = resize(crop(ref.image, x, y, side, side), labelSize, labelSize);
-      if (rand() < 0.5) square = flipHorizontal(square);
-      const plan = DISTORTIONS.flatMap((distortion) =>
-        Array.from({ length: perType }, (_, k) => {
-          // stratified: one level per fifth of [1, 5], so every crop spans mild to severe
-          const level = 1 + (4 * (k + rand())) / perType;
-          return { distortion, level, param: paramAtLevel(distortion.levels, level) };
-        }),
-      );
-      await samplesOfSquare(ref.id, square, plan, opts, rand, out, tick);
+    const w = workingImage(ref.image, opts.workingSize);
+    if (w.width < side || w.height < side) throw new RangeError(`reference "${ref.id}" is ${w.width}x${w.height}, smaller than the ${side} px crops`);
+    const crops = (dist: RgbImage, meta: Omit<IqaSample, 'image' | 'msssim' | 'score' | 'refId' | 'crop'>) => {
+      for (let c = 0; c < opts.cropsPerImage; c++) {
+        const x = Math.floor(rand() * (w.width - side + 1));
+        const y = Math.floor(rand() * (w.height - side + 1));
+        const flip = rand() < 0.5;
+        const ref0 = crop(w, x, y, side, side);
+        const d0 = dist === w ? ref0 : crop(dist, x, y, side, side);
+        const m = dist === w ? 1 : msssimOf(ref0, d0);
+        out.push({ refId: ref.id, ...meta, msssim: m, score: msssimToScore(m), image: flip ? flipHorizontal(d0) : d0, crop: { x, y, size: side, flip } });
+        opts.onProgress?.(out.length, total);
+      }
+    };
+    crops(w, { distortion: null, level: 0, param: 0 });
+    for (const distortion of types) {
+      for (let k = 0; k < perType; k++) {
+        const level = 1 + (4 * (k + rand())) / perType;
+        const param = paramAtLevel(distortion.levels, level);
+        const dist = await distortImage(w, distortion, param, seedFrom(rand), opts.jpeg);
+        crops(dist, { distortion: distortion.id, level, param });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Training crops of images that come with their own score (a dataset with human labels, no
+ * references to compare against): `cropsPerImage` random crops (random position, horizontal
+ * flip) of each image at its working size, each with the image's score. Seeded.
+ */
+export function buildScoredCrops(
+  items: readonly { refId: string; image: RgbImage; score: number }[],
+  opts: { cropSize?: number; cropsPerImage: number; seed: number; workingSize?: number },
+): IqaSample[] {
+  const side = opts.cropSize ?? CROP_SIZE;
+  const rand = mulberry32(opts.seed);
+  const out: IqaSample[] = [];
+  for (const it of items) {
+    const w = workingImage(it.image, opts.workingSize);
+    if (w.width < side || w.height < side) throw new RangeError(`an image of "${it.refId}" is ${w.width}x${w.height}, smaller than the ${side} px crops`);
+    for (let c = 0; c < opts.cropsPerImage; c++) {
+      const x = Math.floor(rand() * (w.width - side + 1));
+      const y = Math.floor(rand() * (w.height - side + 1));
+      const flip = rand() < 0.5;
+      const img = crop(w, x, y, side, side);
+      out.push({ refId: it.refId, distortion: 'dataset', level: 0, param: 0, msssim: NaN, score: it.score, image: flip ? flipHorizontal(img) : img, crop: { x, y, size: side, flip } });
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchOf, batchSampler, type BatchSource } from '../batch';
-import { SCORE_SCALE } from '../config';
+import { scoresOf, type InputSource } from '../evaluation';
 import { qualityMetrics, type QualityMetrics } from '../metrics';
 import { camLayerNames } from '../model';
 import { runTraining } from '../steer/run';
@@ -60,7 +60,8 @@ export function learningRateAt(cfg: PretrainConfig, step: number): number {
 export async function pretrainQuality(
   model: tf.LayersModel,
   train: BatchSource,
-  val: BatchSource,
+  /** Validation images (any sizes: batched by shape), with their labels. */
+  val: InputSource & Pick<BatchSource, 'score'>,
   cfg: PretrainConfig,
   hooks: { onStep?: (s: StepInfo) => void; onEval?: (e: EvalInfo) => void; shouldStop?: () => boolean } = {},
   opts: PretrainModelOptions = {},
@@ -71,16 +72,8 @@ export async function pretrainQuality(
   const next = batchSampler(Array.from({ length: train.size }, (_, i) => i), cfg.batchSize, cfg.seed);
   const grid = { h: 1, w: 1 };
   const labels = Float32Array.from({ length: val.size }, (_, i) => val.score(i));
-  const predictVal = async (): Promise<Float32Array> => {
-    const out = new Float32Array(val.size);
-    for (let i = 0; i < val.size; i += 32) {
-      const idx = Array.from({ length: Math.min(32, val.size - i) }, (_, k) => i + k);
-      const q = tf.tidy(() => trainer.split.forward(val.inputs(idx)).q.mul(SCORE_SCALE));
-      out.set(await q.data(), i);
-      q.dispose();
-    }
-    return out;
-  };
+  // validation images go through the whole model (a cut's cached activations are for training only)
+  const predictVal = () => scoresOf(model, val);
   const metrics = new Map<number, QualityMetrics>();
   let finalLoss = NaN;
   let lr = cfg.learningRate;

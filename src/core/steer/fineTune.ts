@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchOf, batchSampler, cachedSource, imageSource, type BatchSource } from '../batch';
 import type { CamLossType, OptimizerType } from '../config';
-import { gridOf, prefixActivations, splitModel } from '../graph';
+import { gridFor, prefixActivations, splitModel } from '../graph';
 import { rgbBatchToTensor, type RgbImage } from '../iqa/image';
 import { gridTarget, type Mask } from '../mask';
 import { Trainer } from '../trainer';
@@ -62,7 +62,7 @@ export async function fineTune(
   features?: { features: Float32Array; shape: number[] },
 ): Promise<CurvePoint[]> {
   if (items.length === 0) throw new Error('no training images');
-  const grid = gridOf(model, layerName);
+  const grid = gridFor(model, layerName, items[0].image.height, items[0].image.width);
   let src: BatchSource = imageSource(items, items.map((it) => (it.mask ? gridTarget(it.mask, grid.w, grid.h, s.sharpness) : null)));
   const trainer = new Trainer(model, { layerName, cut, learningRate: s.learningRate, optimizer: s.optimizer, lambda: s.lambda, camLoss: s.camLoss, detachAlpha: s.detachAlpha });
   try {

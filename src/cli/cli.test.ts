@@ -198,6 +198,12 @@ describe('bad usage', () => {
     { name: 'missing model dir', argv: () => ['score', '--model', 'nowhere', 'photos/a.png'], code: 1, message: /nowhere: not a usable model: no such file or directory/ },
     { name: 'missing mask file', argv: () => ['steer', '--model', fx.modelDir, '--mask', 'masks/m.png', '--out', out('bad-steer')], code: 1, message: /--mask masks\/m\.png: no such file/ },
     { name: 'empty mask image', argv: () => ['steer', '--model', fx.modelDir, '--mask', 'black.png', '--out', out('bad-steer')], code: 1, message: /--mask black\.png: the mask is empty/ },
+    {
+      name: 'a diverging run (learning rate 10)',
+      argv: () => ['steer', '--model', fx.modelDir, '--mask', 'corners', '--images', 'photos', '--steps', '6', '--batch', '4', '--lr', '10', '--out', out('diverged')],
+      code: 1,
+      message: /training diverged by step \d+ .*nothing was written/,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: exit ${c.code}, a clear message, nothing written`, async () => {

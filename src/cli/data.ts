@@ -7,6 +7,9 @@ import { workingImage, type IqaSample, type Reference } from '../core/iqa/sample
 import { checkSplits, type Splits } from '../core/iqa/splits';
 import { CliError } from './io';
 import { cacheKey, loadSamples, saveSamples } from './sampleCache';
+import { imageSource, type BatchSource } from '../core/batch';
+import { STEERING_DATA } from '../core/config';
+import type { InputSource } from '../core/evaluation';
 import type { InputPath } from './outputs';
 import { readImage } from './images';
 import type { RgbImage } from '../core/iqa/image';
@@ -126,6 +129,14 @@ export async function trainSplit(
 ): Promise<TrainingData> {
   const splits = loadSplits();
   return trainingData(loadReferences(splits.train), { ...dataConfig(metadata), ...opts }, onProgress);
+}
+
+/** Labelled crops of the bundled validation photos, as the quality guard measures SRCC on them. */
+export async function valCrops(metadata: Record<string, unknown>): Promise<InputSource & Pick<BatchSource, 'score'>> {
+  const splits = loadSplits();
+  const cfg = { ...dataConfig(metadata), ...STEERING_DATA.validation, seed: dataConfig(metadata).seed + 5 };
+  const samples = await buildTrainSplit(loadReferences(splits.val), { seed: 0, train: splits.val, val: [], test: [] }, cfg, jpegJsCodec);
+  return imageSource(samples, null);
 }
 
 /** The same from any references (a folder of the user's photos). */

@@ -73,7 +73,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     }
     if (e instanceof DivergenceError) {
       const lr = e.learningRate;
-      io.stderr(`${prefix}: error: training diverged by step ${e.step} (the loss became NaN or infinite); nothing was written. Try a smaller --lr (now ${lr}; ${lr / 10} is a good next try)\n`);
+      io.stderr(`${prefix}: error: training diverged by step ${e.step} (the loss became NaN, infinite or exploded); nothing was written. Try a smaller --lr (now ${lr}; ${lr / 10} is a good next try)\n`);
       return EXIT_FAILURE;
     }
     if (e instanceof CliError || e instanceof ImageInputError || e instanceof CutError) {

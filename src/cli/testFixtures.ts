@@ -79,8 +79,9 @@ export async function makeFixture(): Promise<Fixture> {
   for (const [f, b] of files) writeFileSync(join(modelDir, f), b);
   const photos = join(dir, 'photos');
   mkdirSync(photos);
-  writeFileSync(join(photos, 'a.png'), pngBytes(64, 48, 1));
-  writeFileSync(join(photos, 'b.jpg'), jpegBytes(48, 64, 2));
+  // large enough for a training crop (CROP_SIZE) each
+  writeFileSync(join(photos, 'a.png'), pngBytes(256, 232, 1));
+  writeFileSync(join(photos, 'b.jpg'), jpegBytes(232, 256, 2));
   const scored = join(dir, 'scored');
   mkdirSync(scored);
   const rows = ['file,score'];

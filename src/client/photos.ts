@@ -6,6 +6,8 @@ interface PhotoManifestEntry {
   title: string;
   author: string;
   license: string;
+  /** Shown in the app (the rest of the reference photos serve the CLI's data pipeline only). */
+  app?: boolean;
 }
 
 export class BadImageError extends Error {
@@ -20,12 +22,12 @@ const MIN_SIDE = 32;
 export const MAX_PHOTOS = 100;
 const MAX_PIXELS = 120e6;
 
-/** The bundled photos, from public/photos/index.json (served from the app's own origin). */
+/** The bundled photos the app shows, from public/photos/index.json (served from the app's own origin). */
 export async function loadBuiltInPhotos(): Promise<PhotoEntry[]> {
   const base = import.meta.env.BASE_URL;
   const res = await fetch(`${base}photos/index.json`);
   if (!res.ok) throw new Error(`The bundled photo list could not be loaded (HTTP ${res.status})`);
-  const list = (await res.json()) as PhotoManifestEntry[];
+  const list = ((await res.json()) as PhotoManifestEntry[]).filter((p) => p.app);
   return list.map((p) => ({
     id: p.id,
     name: p.title,

@@ -239,7 +239,7 @@ class WorkerClient {
         s.setScoreTable({ modelId: msg.modelId, imageId: msg.imageId, rows: msg.rows });
         return;
       case 'validation':
-        s.addValSrcc(msg.step, msg.srcc);
+        s.addValSrcc(msg.step, msg.srcc, msg.base);
         return;
       case 'heatmap':
         if (!this.discarding) s.setFrame(msg.frame);
@@ -248,7 +248,7 @@ class WorkerClient {
         s.setPaused(msg.paused);
         return;
       case 'done':
-        s.finishRun({ stopped: msg.stopped, steps: msg.steps, seconds: msg.seconds });
+        s.finishRun({ stopped: msg.stopped, steps: msg.steps, seconds: msg.seconds, guard: msg.guard, quality: msg.quality });
         if (this.discarding) {
           this.discarding = false;
           s.clearSteered();

@@ -36,6 +36,20 @@ export const EXPERIMENT_STEERING = {
   vg: { lambda: 10, sharpness: 16 },
 } as const;
 
+/**
+ * How many distorted copies (levels per distortion type) and training crops per copy each kind
+ * of photo contributes to a steering run of a fully convolutional model, in the app and in
+ * camsteer steer alike.
+ */
+export const STEERING_DATA = {
+  /** The steered photo: three levels per type, two crops each. */
+  target: { levelsPerType: 3, cropsPerImage: 2 },
+  /** Other training photos, replayed (the base model as their teacher). */
+  replay: { levelsPerType: 1, cropsPerImage: 1 },
+  /** Validation photos, whose SRCC the quality guard tracks. */
+  validation: { levelsPerType: 2, cropsPerImage: 1 },
+} as const;
+
 export type CamLossType = 'mse' | 'outside' | 'bce';
 /** Which weights steering updates: every layer, the target layer and after, or only after it. */
 export type TrainableScope = 'all' | 'last' | 'head';

@@ -82,10 +82,15 @@ export interface ModelMeta {
   name: string;
   kind: ModelKind;
   createdAt: number;
-  inputSize: number;
+  /** Side of the square input, or null: a fully convolutional model that judges photos whole at `workingSize`. */
+  inputSize: number | null;
+  /** The long side a fully convolutional model judges a photo at (its metadata's protocol). */
+  workingSize?: number;
   layerName: string;
-  /** The target layer's feature grid. */
+  /** The target layer's feature grid (a square-input model's; a fully convolutional one's follows the photo: see `stride`). */
   grid?: { h: number; w: number };
+  /** A fully convolutional model's input pixels per grid cell at the target layer. */
+  stride?: number;
   /** Layers with a spatial output a CAM can target, in graph order. */
   camLayers?: string[];
   /** Output units (1 for a quality score, C for a classifier) and the one explained and steered. */
@@ -148,11 +153,11 @@ export type FromWorker =
       /** tf.memory() at this read-back: live tensors and bytes (GPU bytes on WebGPU/WebGL). */
       memory?: { tensors: number; bytes: number };
     }
-  /** SRCC on the validation photos' distorted copies, every few read-backs while steering. */
-  | { type: 'validation'; step: number; srcc: number }
+  /** SRCC on the validation photos' distorted copies, before and every few read-backs while steering, beside the base model's. */
+  | { type: 'validation'; step: number; srcc: number; base: number }
   | { type: 'heatmap'; frame: HeatmapFrame }
   | { type: 'paused'; paused: boolean }
-  | { type: 'done'; stopped: boolean; steps: number; seconds: number; modelId: string | null; /** the model the run started from */ baseModelId: string | null }
+  | DoneMsg
   | { type: 'models'; models: ModelMeta[] }
   | { type: 'storage'; persistent: boolean; message: string }
   | { type: 'modelZip'; id: string; fileName: string; data: Uint8Array }
@@ -176,6 +181,21 @@ export interface Splits {
   train: string[];
   val: string[];
   test: string[];
+}
+
+/** The end of a run. */
+export interface DoneMsg {
+  type: 'done';
+  stopped: boolean;
+  steps: number;
+  seconds: number;
+  modelId: string | null;
+  /** The model the run started from. */
+  baseModelId: string | null;
+  /** The quality guard's stop, when it stopped the run (core/steer/run GuardTrip). */
+  guard?: { step: number; value: number; rolledBackTo: number } | null;
+  /** Validation SRCC of the base and the saved model, and the guard's tolerance. */
+  quality?: { base: number; steered: number; tolerance: number } | null;
 }
 
 export interface ScoreRow {

@@ -5,7 +5,7 @@ import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
 import { presetMask, type Mask } from '../core/mask';
 import type { CamMethod } from '../core/camMethods';
 import type {
-  BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ScoreRow, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, ModelMeta, Splits, TrainPhase,
+  BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ScoreRow, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, DoneMsg, ModelMeta, Splits, TrainPhase,
 } from '../protocol/messages';
 import type { AuditReport } from '../core/audit/runAudit';
 import type { Colormap } from '../core/colormap';
@@ -97,14 +97,14 @@ export interface TrainingSlice {
   lossHistory: { phase: TrainPhase; step: number; losses: LossReadout; memory?: { tensors: number; bytes: number } }[];
   stepsPerSec: number;
   progressMessage: string;
-  lastRun: { stopped: boolean; steps: number; seconds: number } | null;
+  lastRun: { stopped: boolean; steps: number; seconds: number; guard?: DoneMsg['guard']; quality?: DoneMsg['quality'] } | null;
   /** Latest live heatmap of each watched photo (other than the target). */
   watchFrames: Record<string, HeatmapFrame>;
   /** Energy-in-mask of the live heatmap at each read-back of the current run. */
   liveEnergy: { step: number; energy: number }[];
   /** Validation SRCC during steering. */
-  valSrcc: { step: number; srcc: number }[];
-  addValSrcc(step: number, srcc: number): void;
+  valSrcc: { step: number; srcc: number; base: number }[];
+  addValSrcc(step: number, srcc: number, base: number): void;
   /** Forgets the last run's steered heatmaps (after "Reset to baseline"). */
   clearSteered(): void;
   /** An interrupted run found at start-up, which can be resumed. */
@@ -245,7 +245,7 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   splits: null,
   liveEnergy: [],
   valSrcc: [],
-  addValSrcc: (step, srcc) => set((s) => ({ valSrcc: [...s.valSrcc, { step, srcc }] })),
+  addValSrcc: (step, srcc, base) => set((s) => ({ valSrcc: [...s.valSrcc, { step, srcc, base }] })),
   clearSteered: () => set((s) => ({ frames: { before: s.frames.before }, watchFrames: {}, lastRun: null })),
   watchFrames: {},
   setInterrupted: (interrupted) => set({ interrupted }),

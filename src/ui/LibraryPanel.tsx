@@ -28,7 +28,7 @@ function ModelRow({ m }: { m: ModelMeta }) {
           </span>
         )}
         <small className="muted">
-          {KIND_LABEL[m.kind]} · {m.inputSize}px · {new Date(m.createdAt).toLocaleString()}
+          {KIND_LABEL[m.kind]} · {m.inputSize === null ? `whole photo, ${m.workingSize ?? ''} px` : `${m.inputSize}px`} · {new Date(m.createdAt).toLocaleString()}
           {q && ` · SRCC ${q.srcc.toFixed(3)}`}
         </small>
       </div>

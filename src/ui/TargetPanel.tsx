@@ -4,15 +4,25 @@ import { currentMask, useStore, usePick } from '../state/store';
 import { MaskEditor } from './mask/MaskEditor';
 import { useImage } from './useImage';
 
-/** The feature grid steering uses: the base model's, or the tiny model's at the chosen input size. */
-function useGrid(): { w: number; h: number } {
+/**
+ * The feature grid steering uses on this photo: a square-input base model's own; a fully
+ * convolutional one's follows the photo at its working size (one cell per `stride` pixels); the
+ * new tiny baseline's is a quarter of the chosen input size.
+ */
+function useGrid(img: HTMLImageElement | null): { w: number; h: number } {
   const inputSize = useStore((s) => s.settings.inputSize);
   const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
   return useMemo(() => {
+    if (base && base.inputSize === null && base.stride && base.workingSize) {
+      const W = img?.naturalWidth || 1;
+      const H = img?.naturalHeight || 1;
+      const f = Math.min(1, base.workingSize / Math.max(W, H));
+      return { w: Math.max(1, Math.ceil((W * f) / base.stride)), h: Math.max(1, Math.ceil((H * f) / base.stride)) };
+    }
     if (base?.grid) return base.grid;
     const side = Math.max(1, Math.round((base?.inputSize ?? inputSize) / 4));
     return { w: side, h: side };
-  }, [base, inputSize]);
+  }, [base, inputSize, img]);
 }
 
 export function TargetPanel() {
@@ -21,7 +31,7 @@ export function TargetPanel() {
   const photo = useStore((s) => s.photos.find((p) => p.id === s.selectedId));
   const running = useStore((s) => s.running);
   const img = useImage(photo?.url);
-  const grid = useGrid();
+  const grid = useGrid(img);
 
   return (
     <div className="panel" data-testid="target-panel">

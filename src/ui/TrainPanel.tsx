@@ -1,9 +1,27 @@
 import { useEffect } from 'react';
 import { client } from '../client/workerClient';
-import { useStore, usePick } from '../state/store';
+import { useStore, usePick, type AppState } from '../state/store';
 import type { TrainPhase } from '../protocol/messages';
 
 const PHASE_LABEL: Record<TrainPhase, string> = { preparing: 'Preparing data', baseline: 'Training the quality baseline', steering: 'Steering', pretrain: 'Pretraining' };
+
+/** The steered model's validation SRCC beside the base's, and what the quality guard did, in words. */
+function QualityVerdict({ run }: { run: NonNullable<AppState['lastRun']> }) {
+  const q = run.quality!;
+  const change = q.steered - q.base;
+  const verdict = run.guard
+    ? `The quality guard stopped the run at step ${run.guard.step} (SRCC ${run.guard.value.toFixed(3)}, more than ${q.tolerance} below the base) and rolled it back to step ${run.guard.rolledBackTo}.`
+    : change >= -q.tolerance
+      ? `Quality kept: within the guard's tolerance of ${q.tolerance}.`
+      : `Quality fell by more than ${q.tolerance}.`;
+  return (
+    <span className="quality-verdict" data-testid="quality-verdict" data-change={change.toFixed(4)} data-guard={run.guard ? 'stopped' : 'ok'}>
+      {' '}
+      Validation SRCC {q.base.toFixed(3)} → <b>{q.steered.toFixed(3)}</b> ({change >= 0 ? '+' : ''}
+      {change.toFixed(3)}). {verdict}
+    </span>
+  );
+}
 
 function eta(step: number, total: number, stepsPerSec: number): string {
   if (!stepsPerSec || step >= total) return '';
@@ -86,6 +104,7 @@ export function TrainPanel() {
         ) : lastRun ? (
           <span data-testid="run-done">
             {lastRun.stopped ? 'Stopped' : 'Done'} after {lastRun.steps} steering steps in {lastRun.seconds.toFixed(1)} s.
+            {lastRun.quality && <QualityVerdict run={lastRun} />}
           </span>
         ) : stage === 'ready' ? (
           'Pick a photo and a target region, then press Fine-tune.'

@@ -1,32 +1,38 @@
 import * as tf from '@tensorflow/tfjs';
-import { sampleSource } from '../core/batch';
 import { CAM_METHODS, computeAllCams, type CamMethod } from '../core/cam';
 import { SCORE_SCALE } from '../core/config';
-import type { Sample } from '../core/dataset';
 import { alignmentOf, alignmentSummary, scoresOf } from '../core/evaluation';
 import { splitModel } from '../core/graph';
 import type { Mask } from '../core/mask';
 import { qualityMetrics } from '../core/metrics';
 import type { RunControl } from '../core/steer/control';
-import type { FromWorker, ModelMetrics, QualityMetrics } from '../protocol/messages';
-import { bitmapToTensor } from './pixels';
+import type { FromWorker, ModelMeta, ModelMetrics, QualityMetrics } from '../protocol/messages';
+import type { PhotoData } from './photoData';
 import type { ModelRegistry } from './registry';
 
 export interface EvaluateDeps {
   registry: ModelRegistry;
   images: ReadonlyMap<string, ImageBitmap>;
-  /** Labelled samples at an input size, and which reference ids count as the test split. */
-  samplesFor(inputSize: number): Promise<{ samples: Sample[]; testIds: Set<string> | null }>;
+  data: PhotoData;
+  /** Which loaded photos are test-split references (null: no split). */
+  testIds: Set<string> | null;
   post(msg: FromWorker): void;
 }
 
-/** Quality accuracy of a model on the test references' samples (all samples without a split). */
-async function quality(model: tf.LayersModel, samples: Sample[], testIds: Set<string> | null, outputIndex = 0): Promise<QualityMetrics | null> {
-  const chosen = samples.filter((s) => !testIds || testIds.has(s.refId));
-  if (chosen.length < 3) return null;
-  const preds = await scoresOf(model, sampleSource(chosen, new Map()), { outputIndex, batchSize: 16 });
-  const m = qualityMetrics(preds, chosen.map((s) => s.score));
-  return { srcc: m.srcc, plcc: m.plcc, krcc: m.krcc, n: chosen.length };
+/**
+ * Quality accuracy of a model on the loaded test photos' distorted copies (every loaded photo's
+ * without a split), whole, as the model judges them; the undistorted copies, all labelled 100,
+ * are left out.
+ */
+async function quality(model: tf.LayersModel, meta: ModelMeta, deps: EvaluateDeps): Promise<QualityMetrics | null> {
+  const ids = [...deps.images.keys()].filter((id) => !deps.testIds || deps.testIds.has(id));
+  if (!ids.length) return null;
+  const set = await deps.data.labelled(meta, ids, 7, 'whole');
+  const preds = await scoresOf(model, set, { outputIndex: meta.outputIndex, batchSize: 8 });
+  const keep = set.distortions.flatMap((d, i) => (d !== null ? [i] : []));
+  if (keep.length < 3) return null;
+  const m = qualityMetrics(keep.map((i) => preds[i]), keep.map((i) => set.score(i)));
+  return { srcc: m.srcc, plcc: m.plcc, krcc: m.krcc, n: keep.length };
 }
 
 /**
@@ -47,19 +53,18 @@ export async function evaluate(
     const split = splitModel(model, meta.layerName, meta.outputIndex);
     const maps = Object.fromEntries(CAM_METHODS.map((m) => [m, [] as Float32Array[]])) as Record<CamMethod, Float32Array[]>;
     const masks: Mask[] = [];
-    let grid = { h: 0, w: 0 };
+    const grids: { h: number; w: number }[] = [];
     for (const imageId of msg.imageIds) {
-      const bitmap = deps.images.get(imageId);
       const mask = (msg.masksByModel?.[modelId] ?? msg.masks)[imageId];
-      if (!bitmap || !mask) continue;
-      const x = tf.tidy(() => bitmapToTensor(bitmap, meta.inputSize).expandDims(0) as tf.Tensor4D);
+      if (!deps.images.has(imageId) || !mask) continue;
+      const x = deps.data.input(imageId, meta);
       const { q, maps: cams } = computeAllCams(split, x);
       x.dispose();
       const score = (await q.data())[0] * SCORE_SCALE;
       masks.push(mask);
+      grids.push({ h: cams.gradcam.shape[1], w: cams.gradcam.shape[2] });
       for (const method of CAM_METHODS) {
         const [, h, w] = cams[method].shape;
-        grid = { h, w };
         const data = (await cams[method].data()) as Float32Array;
         maps[method].push(data);
         if (method === msg.method) deps.post({ type: 'cell', requestId: msg.requestId, cell: { modelId, imageId, method, width: w, height: h, data: data.slice(), score, alignment: alignmentOf(data, h, w, mask) } });
@@ -72,15 +77,14 @@ export async function evaluate(
     const alignment: ModelMetrics['alignment'] = {};
     if (masks.length) {
       for (const m of CAM_METHODS) {
-        const { n, ...a } = alignmentSummary(maps[m], grid, masks);
+        const { n, ...a } = alignmentSummary(maps[m], grids, masks);
         alignment[m] = { ...a, images: n };
       }
     }
-    const { samples, testIds } = await deps.samplesFor(meta.inputSize);
     const metrics: ModelMetrics = {
-      quality: await quality(model, samples, testIds, meta.outputIndex),
+      quality: await quality(model, meta, deps),
       alignment,
-      basis: `${testIds ? 'test-split' : 'all'} photos' distorted copies for quality; ${msg.imageIds.length} image(s) with their masks for alignment`,
+      basis: `${deps.testIds ? 'test-split' : 'all'} photos' distorted copies for quality; ${msg.imageIds.length} image(s) with their masks for alignment`,
     };
     await deps.registry.update(modelId, { metrics });
     deps.post({ type: 'evaluation', requestId: msg.requestId, modelId, metrics });

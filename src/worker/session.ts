@@ -3,20 +3,18 @@ import { heatmapAtMaskSize, energyInMask } from '../core/alignment';
 import { batchOf, batchSampler, sampleSource } from '../core/batch';
 import { computeCam } from '../core/cam';
 import { MAX_WATCHED, SCORE_SCALE, TARGET_LAYER, type TrainSettings } from '../core/config';
-import { buildDistortedSet, disposeSamples, type Sample } from '../core/dataset';
-import { areaFraction, assertSteerable, gridTarget, type Mask } from '../core/mask';
+import { areaFraction, assertSteerable, type Mask } from '../core/mask';
 import { buildTinyModel, camLayerNames } from '../core/model';
 import { Trainer } from '../core/trainer';
-import { srcc } from '../core/metrics';
-import { gridOf, splitModel, type SplitModel } from '../core/graph';
-import { scoresOf } from '../core/evaluation';
+import { gridFor, gridOf, splitModel, type SplitModel } from '../core/graph';
 import type { RunControl } from '../core/steer/control';
-import { steeringPlan, trainingPool } from '../core/steer/plan';
+import { trainingPool } from '../core/steer/plan';
 import { DivergenceError, runTraining, type ReadBack } from '../core/steer/run';
+import { steerRun, type SteeringOutcome } from '../core/steer/steerRun';
 import { fromArtifacts, toArtifacts } from '../core/artifacts';
 import { CheckpointStore, type Checkpoint } from './checkpoint';
-import type { CurvePoint, FromWorker, HeatmapFrame, ModelMeta, TrainPhase } from '../protocol/messages';
-import { bitmapToRgb, canvasJpeg } from './pixels';
+import type { CurvePoint, DoneMsg, FromWorker, HeatmapFrame, ModelMeta, TrainPhase } from '../protocol/messages';
+import { PhotoData } from './photoData';
 import { newModelId, ModelRegistry } from './registry';
 
 export interface TrainRequest {
@@ -33,8 +31,6 @@ export interface TrainRequest {
 
 /** Seconds between checkpoints of a steering run. */
 const CHECKPOINT_SECONDS = 3;
-/** Validation SRCC is measured every this many read-backs while steering. */
-const VAL_EVERY_EMITS = 4;
 
 /** Live tensors and bytes; on GPU backends the bytes held on the GPU. */
 function memoryNow(): { tensors: number; bytes: number } {
@@ -42,18 +38,13 @@ function memoryNow(): { tensors: number; bytes: number } {
   return { tensors: m.numTensors, bytes: m.numBytesInGPU ?? m.numBytes };
 }
 
-/** SRCC of a model's scores against the labels of some samples. */
-async function srccOn(model: tf.LayersModel, samples: Sample[], outputIndex = 0): Promise<number> {
-  return srcc(await scoresOf(model, sampleSource(samples, new Map()), { outputIndex }), samples.map((s) => s.score));
-}
-
 type Grid = { h: number; w: number };
 
-/** Worker-side state that outlives one run: images, the labelled samples, the model library. */
+/** Worker-side state that outlives one run: images, the labelled data made from them, the model library. */
 export class Session {
   readonly images = new Map<string, ImageBitmap>();
   readonly registry: ModelRegistry;
-  private data: { key: string; samples: Sample[] } | null = null;
+  readonly data = new PhotoData(this.images);
 
   readonly checkpoints = new CheckpointStore();
   /** Test-split references: never trained on, except a steering run's own target photo. */
@@ -69,26 +60,15 @@ export class Session {
     for (const b of this.images.values()) b.close();
     this.images.clear();
     for (const im of images) this.images.set(im.id, im.bitmap);
-    this.dropSamples();
+    this.data.clear();
   }
 
-  private dropSamples(): void {
-    if (this.data) disposeSamples(this.data.samples);
-    this.data = null;
-  }
+  private progress = (done: number, total: number, message: string) =>
+    this.post({ type: 'progress', phase: 'preparing', step: done, total, losses: null, stepsPerSec: 0, message });
 
-  /** Every loaded photo plus its distorted copies at an input size, with labels (cached). */
-  async samples(inputSize: number, seed: number): Promise<Sample[]> {
-    const ids = [...this.images.keys()].sort();
-    const key = JSON.stringify([ids, inputSize, seed]);
-    if (this.data?.key === key) return this.data.samples;
-    this.dropSamples();
-    const refs = [...this.images.entries()].map(([id, bm]) => ({ id, square: bitmapToRgb(bm, inputSize) }));
-    const samples = await buildDistortedSet(refs, { seed, jpeg: canvasJpeg }, (done, total) =>
-      this.post({ type: 'progress', phase: 'preparing', step: done, total, losses: null, stepsPerSec: 0, message: `Distorting and labelling photos ${done}/${total}` }),
-    );
-    this.data = { key, samples };
-    return samples;
+  /** Loaded photos of a split (none when there is no split). */
+  private inSplit(ids: Set<string> | null): string[] {
+    return [...this.images.keys()].filter((id) => ids?.has(id)).sort();
   }
 
   private warn(message: string | null): void {
@@ -119,20 +99,17 @@ export class Session {
     }
     const baseMeta = this.registry.meta(baseId);
     const layerName = settings.targetLayer && (baseMeta.camLayers ?? []).includes(settings.targetLayer) ? settings.targetLayer : baseMeta.layerName;
-    const samples = await this.samples(baseMeta.inputSize, settings.seed);
     const model = resume ? await fromArtifacts(resume.artifacts) : await this.registry.copy(baseId);
-    const grid = gridOf(model, layerName);
     const targets: Record<string, Mask> = req.masks ?? { [targetImageId]: mask };
-    const target = samples.findIndex((s) => s.refId === targetImageId && s.distortion === null);
-    const x = samples[target].image.expandDims(0) as tf.Tensor4D;
+    // replayed for the quality loss: the other training photos (never the test split)
+    const replay = req.masks ? [] : [...this.images.keys()].filter((id) => !targets[id] && !this.testIds?.has(id) && !this.valIds?.has(id)).sort();
+    const items = await this.data.training(baseMeta, targets, replay, { seed: settings.seed, sharpness: settings.sharpness, grid: (side) => gridFor(model, layerName, side, side) }, this.progress);
+    const val = this.inSplit(this.valIds).length ? await this.data.labelled(baseMeta, this.inSplit(this.valIds), settings.seed, 'validation') : null;
+    const x = this.data.input(targetImageId, baseMeta);
     const watched = Object.entries(req.watch ?? {})
-      .filter(([id]) => id !== targetImageId)
+      .filter(([id]) => id !== targetImageId && this.images.has(id))
       .slice(0, MAX_WATCHED)
-      .flatMap(([id, m]) => {
-        const i = samples.findIndex((s) => s.refId === id && s.distortion === null);
-        return i < 0 ? [] : [{ id, mask: m, x: samples[i].image.expandDims(0) as tf.Tensor4D }];
-      });
-    const trainer = new Trainer(model, { ...settings, layerName, outputIndex: baseMeta.outputIndex });
+      .map(([id, m]) => ({ id, mask: m, x: this.data.input(id, baseMeta) }));
     const curve: CurvePoint[] = resume ? [...resume.curve] : [];
     let saved = false;
     let lastCheckpoint = performance.now();
@@ -142,55 +119,49 @@ export class Session {
       const artifacts = await toArtifacts(model);
       await this.checkpoints.save({ request: { ...req, baseModelId: baseId }, step, curve: [...curve], artifacts, savedAt: Date.now() });
     };
+    // heatmaps come from the whole model on whole photos (the training may start at a frozen cut)
+    const live = splitModel(model, layerName, baseMeta.outputIndex);
     try {
-      const before = resume ? splitModel(await this.registry.model(baseId), layerName, baseMeta.outputIndex) : trainer.split;
-      this.post({ type: 'heatmap', frame: await this.heatmap(before, x, grid, mask, 'before', targetImageId, 0) });
-      const plan = steeringPlan(samples.map((s) => s.refId), new Set(Object.keys(targets)), { exclude: this.testIds, replay: !req.masks, batchSize: settings.batchSize, seed: settings.seed });
-      const val = samples.filter((s) => this.valIds?.has(s.refId));
-      const masks = new Map(Object.entries(targets).map(([id, m]) => [id, gridTarget(m, grid.w, grid.h, settings.sharpness)]));
-      const src = sampleSource(samples, masks);
-      let steps: number;
+      const base = await this.registry.model(baseId);
+      this.post({ type: 'heatmap', frame: await this.heatmap(resume ? splitModel(base, layerName, baseMeta.outputIndex) : live, x, mask, 'before', targetImageId, 0) });
+      let outcome: SteeringOutcome;
       try {
-        const res = await runTraining(
-          trainer,
-          { phase: 'steering', steps: settings.steerSteps, startStep: resume?.step ?? 0, readEvery: settings.emitEvery },
-          {
-            nextBatch: () => batchOf(src, plan.next(), grid),
-            onRead: async (r) => {
-              this.postProgress('steering', r);
-              if (val.length && (r.step / settings.emitEvery) % VAL_EVERY_EMITS === 0) {
-                this.post({ type: 'validation', step: r.step, srcc: await srccOn(model, val, baseMeta.outputIndex) });
-              }
-              const frame = await this.heatmap(trainer.split, x, grid, mask, 'live', targetImageId, r.step);
-              this.post({ type: 'heatmap', frame });
-              for (const w of watched) this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, w.x, grid, w.mask, 'watch', w.id, r.step) });
-              await checkpoint(r.step);
-              return frame.energy;
-            },
-            control,
-          },
+        outcome = await steerRun({
+          model, base, layerName, outputIndex: baseMeta.outputIndex, items, targets: new Set(Object.keys(targets)), exclude: this.testIds, replay: !req.masks, validation: val,
+          settings: { ...settings, steps: settings.steerSteps, readEvery: settings.emitEvery },
+          startStep: resume?.step ?? 0,
           curve,
-        );
-        steps = res.steps;
+          control,
+          onProgress: (message) => this.progress(0, 1, message),
+          onValidation: (step, srcc, baseSrcc) => this.post({ type: 'validation', step, srcc, base: baseSrcc }),
+          onRead: async (r) => {
+            this.postProgress('steering', r);
+            const frame = await this.heatmap(live, x, mask, 'live', targetImageId, r.step);
+            this.post({ type: 'heatmap', frame });
+            for (const w of watched) this.post({ type: 'heatmap', frame: await this.heatmap(live, w.x, w.mask, 'watch', w.id, r.step) });
+            await checkpoint(r.step);
+            return frame.energy;
+          },
+        });
       } catch (e) {
         if (!(e instanceof DivergenceError) || e.goodStep === 0) throw e;
         // keep what was learnt before the divergence, clearly named, then report it
-        this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, x, grid, mask, 'after', targetImageId, e.goodStep) });
+        this.post({ type: 'heatmap', frame: await this.heatmap(live, x, mask, 'after', targetImageId, e.goodStep) });
         await this.save(req, baseMeta, layerName, model, curve, `${req.name} (rolled back to step ${e.goodStep})`);
         saved = true;
         throw e;
       }
-      if (!control.discard) this.post({ type: 'heatmap', frame: await this.heatmap(trainer.split, x, grid, mask, 'after', targetImageId, steps) });
+      const { steps, guard } = outcome;
+      if (!control.discard) this.post({ type: 'heatmap', frame: await this.heatmap(live, x, mask, 'after', targetImageId, guard ? guard.rolledBackTo : steps) });
       let modelId: string | null = null;
       if (steps > 0 && !control.discard) {
-        modelId = await this.save(req, baseMeta, layerName, model, curve, req.name);
+        modelId = await this.save(req, baseMeta, layerName, model, curve, guard ? `${req.name} (guard: rolled back to step ${guard.rolledBackTo})` : req.name);
         saved = true;
       }
-      this.finish(control.stopped, steps, t0, modelId, baseId);
+      this.finish(control.stopped, steps, t0, modelId, baseId, { guard, quality: control.discard ? null : outcome.quality });
     } finally {
       x.dispose();
       tf.dispose(watched.map((w) => w.x));
-      trainer.dispose();
       if (!saved) model.dispose();
     }
   }
@@ -199,7 +170,7 @@ export class Session {
   private async save(req: TrainRequest, base: ModelMeta, layerName: string, model: tf.LayersModel, curve: CurvePoint[], name: string): Promise<string> {
     const id = newModelId();
     const meta: ModelMeta = {
-      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, layerName, grid: gridOf(model, layerName), camLayers: camLayerNames(model),
+      id, name, kind: 'steered', createdAt: Date.now(), inputSize: base.inputSize, workingSize: base.workingSize, stride: base.stride, layerName, grid: gridOf(model, layerName), camLayers: camLayerNames(model),
       outputs: base.outputs, outputIndex: base.outputIndex, learningRate: base.learningRate, parentId: base.id, settings: req.settings,
       target: { imageId: req.targetImageId, mask: req.mask, area: areaFraction(req.mask) }, curve, metrics: null,
     };
@@ -207,13 +178,13 @@ export class Session {
     return id;
   }
 
-  private finish(stopped: boolean, steps: number, t0: number, modelId: string | null, baseModelId: string | null = null): void {
-    this.post({ type: 'done', stopped, steps, seconds: (performance.now() - t0) / 1000, modelId, baseModelId });
+  private finish(stopped: boolean, steps: number, t0: number, modelId: string | null, baseModelId: string | null = null, outcome: Pick<DoneMsg, 'guard' | 'quality'> = { guard: null, quality: null }): void {
+    this.post({ type: 'done', stopped, steps, seconds: (performance.now() - t0) / 1000, modelId, baseModelId, ...outcome });
   }
 
   /** Trains a tiny model from scratch on quality only and adds it to the library. */
   private async trainBaseline(settings: TrainSettings, control: RunControl): Promise<string | null> {
-    const samples = await this.samples(settings.inputSize, settings.seed);
+    const samples = await this.data.squareSamples(settings.inputSize, settings.seed, this.progress);
     const model = buildTinyModel(settings.inputSize, settings.seed, { nonNegativeScore: true });
     const trainer = new Trainer(model, { ...settings, lambda: 0, layerName: TARGET_LAYER, trainable: 'all' });
     const curve: CurvePoint[] = [];
@@ -254,8 +225,10 @@ export class Session {
     });
   }
 
-  private async heatmap(split: SplitModel, x: tf.Tensor4D, grid: Grid, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {
+  private async heatmap(split: SplitModel, x: tf.Tensor4D, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {
     const { q, map } = computeCam(split, x, 'gradcam');
+    const [, h, w] = map.shape;
+    const grid: Grid = { h, w };
     const [data, score] = await Promise.all([map.data() as Promise<Float32Array>, q.data()]);
     tf.dispose([q, map]);
     const energy = energyInMask(heatmapAtMaskSize(data, grid.w, grid.h, mask.width, mask.height), mask.data);

@@ -1,5 +1,6 @@
 import { assembleArtifacts, type ModelJson, type StoredArtifacts } from '../core/artifacts';
 import type { ModelMeta } from '../protocol/messages';
+import type { ModelDescription } from './modelInfo';
 
 /** Models that ship with the app in public/models/<name>/ (made by `camsteer pretrain`). */
 export const SHIPPED_MODELS = [
@@ -24,7 +25,7 @@ export async function fetchShipped(baseUrl: string, name: string): Promise<Store
 }
 
 /** Library metadata for a shipped model. */
-export function shippedMeta(name: string, label: string, info: { inputSize: number; layerName: string; grid: { h: number; w: number }; camLayers: string[]; learningRate?: number }): ModelMeta {
+export function shippedMeta(name: string, label: string, info: ModelDescription): ModelMeta {
   return {
     id: `shipped-${name}`, name: label, kind: 'shipped', createdAt: 0, ...info, parentId: null,
     settings: null, target: null, curve: [], metrics: null,

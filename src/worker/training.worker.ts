@@ -14,9 +14,10 @@ import { warmUp } from './warmup';
 import { evaluate } from './evaluate';
 import { newModelId } from './registry';
 import { describeModel } from './modelInfo';
-import { bitmapToTensor, squashedPixels } from './pixels';
+import { squashedPixels } from './pixels';
 import type { Checkpoint } from './checkpoint';
-import { gridOf, predictScores } from '../core/graph';
+import { gridOf } from '../core/graph';
+import { scoresOf } from '../core/evaluation';
 import { RunControl } from '../core/steer/control';
 import { DivergenceError } from '../core/steer/run';
 import { Session } from './session';
@@ -129,9 +130,9 @@ function saliencyOf(imageId: string): { map: Mask; suggested: number } {
 async function auditModel(msg: { requestId: number; modelId: string; imageIds: string[] }, control: RunControl): Promise<void> {
   const meta = session.registry.meta(msg.modelId);
   const model = await session.registry.model(msg.modelId);
-  const bitmaps = msg.imageIds.map((id) => session.images.get(id)).filter((b) => b !== undefined);
-  if (!bitmaps.length) throw new Error('Pick at least one photo to audit.');
-  const images = bitmaps.map((b) => tf.tidy(() => bitmapToTensor(b, meta.inputSize).expandDims(0) as tf.Tensor4D));
+  const ids = msg.imageIds.filter((id) => session.images.has(id));
+  if (!ids.length) throw new Error('Pick at least one photo to audit.');
+  const images = ids.map((id) => session.data.auditInput(id, meta));
   try {
     const report = await runAudit(model, meta.layerName, images, {}, (p) => post({ type: 'auditProgress', requestId: msg.requestId, phase: p.phase, fraction: p.fraction }), () => control.stopped);
     post({ type: 'auditReport', requestId: msg.requestId, modelId: msg.modelId, imageIds: msg.imageIds, report });
@@ -186,11 +187,9 @@ async function handle(msg: Exclude<ToWorker, TestHookMessage>): Promise<void> {
     case 'scores': {
       const meta = session.registry.meta(msg.modelId);
       const model = await session.registry.model(msg.modelId);
-      const samples = (await session.samples(meta.inputSize, 7)).filter((s) => s.refId === msg.imageId);
-      const q = tf.tidy(() => predictScores(model, tf.stack(samples.map((s) => s.image)) as tf.Tensor4D, meta.outputIndex));
-      const predicted = await q.data();
-      q.dispose();
-      const rows = samples.map((s, i) => ({ distortion: s.distortion, level: s.level, label: s.score, predicted: predicted[i] }));
+      const set = await session.data.labelled(meta, [msg.imageId], 7, 'whole');
+      const predicted = await scoresOf(model, set, { outputIndex: meta.outputIndex });
+      const rows = set.refIds.map((_, i) => ({ distortion: set.distortions[i], level: set.levels[i], label: set.score(i), predicted: predicted[i] }));
       post({ type: 'scores', requestId: msg.requestId, modelId: msg.modelId, imageId: msg.imageId, rows });
       return;
     }
@@ -223,7 +222,8 @@ async function handle(msg: Exclude<ToWorker, TestHookMessage>): Promise<void> {
         evaluate(msg, {
           registry: session.registry,
           images: session.images,
-          samplesFor: async (size) => ({ samples: await session.samples(size, 7), testIds: session.testIds }),
+          data: session.data,
+          testIds: session.testIds,
           post,
         }, c),
       );

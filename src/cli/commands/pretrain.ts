@@ -122,7 +122,7 @@ export const pretrainCommand: Command = {
     const source = async (samples: IqaSample[]): Promise<BatchSource> => {
       const src = imageSource(samples, null);
       if (!cut) return src;
-      const { features, shape } = await prefixFeatures(model, cut, recipe.targetLayer, samples.map((s) => s.image));
+      const { features, shape } = await prefixFeatures(model, cut, recipe.targetLayer, src);
       return cachedSource(src, features, shape);
     };
     const bar = new ProgressBar(io, 'train', train.steps, quiet);

@@ -166,7 +166,7 @@ export const reproduceCommand: Command = {
     const startEval = await evaluate(start);
     // The frozen prefix is the same in all four models: its activations are computed once.
     const tFeat = Date.now();
-    const features = cut ? await prefixFeatures(start.model, cut, layerName, train.map((s) => s.image)) : undefined;
+    const features = cut ? await prefixFeatures(start.model, cut, layerName, imageInputs(train.map((s) => s.image))) : undefined;
     const featureSeconds = (Date.now() - tFeat) / 1000;
     start.model.dispose();
 

@@ -5,19 +5,21 @@ import type { IqaSample } from '../../core/iqa/samples';
 import { basename, extname } from 'node:path';
 import { imageInputs } from '../../core/batch';
 import { allCamsOf, alignmentSummary } from '../../core/evaluation';
-import { fineTune, thinCurve, type SteerSettings } from '../../core/steer/fineTune';
+import { thinCurve, type SteerSettings } from '../../core/steer/fineTune';
 import type { CurvePoint } from '../../core/steer/run';
 import type { ParsedArgs } from '../args';
 import { backendOf, COMMON_FLAGS, cutOf, FREEZE_FLAG, LAYER_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { BUNDLED_INPUTS, dataConfig, modelArg, trainingData, trainSplit, type TrainingData } from '../data';
+import { BUNDLED_INPUTS, dataConfig, modelArg, trainingData, trainSplit, valCrops, type TrainingData } from '../data';
+import { STEERING_DATA } from '../../core/config';
+import { gridFor } from '../../core/graph';
+import { cropItems, steerRun, type SteeringOutcome } from '../../core/steer/steerRun';
 import { listImages, prepareInput, readImage } from '../images';
 import { CliError, type Io } from '../io';
-import { MASK_HELP, maskFilePath, parseMaskSpec, type MaskSpec } from '../masks';
+import { MASK_HELP, maskFilePath, parseMaskSpec } from '../masks';
 import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
 import { note, ProgressBar, formatDuration } from '../progress';
 import { checkNotInput, checkOutDir, Outputs, resolvePath } from '../outputs';
-import { sampleMasks, STEER_DEFAULTS, trainItems } from '../steering';
-import type { Mask } from '../../core/mask';
+import { sampleMasks, STEER_DEFAULTS } from '../steering';
 
 export const CAM_LOSSES: readonly CamLossType[] = ['mse', 'outside', 'bce'];
 
@@ -25,7 +27,10 @@ export const CAM_LOSSES: readonly CamLossType[] = ['mse', 'outside', 'bce'];
 export async function folderData(dir: string, cfg: IqaDataConfig, onProgress?: (d: number, t: number) => void): Promise<TrainingData> {
   const files = listImages(dir);
   if (files.length === 0) throw new CliError(`--images ${dir}: no PNG or JPEG files in it`);
-  return trainingData(files.map((f) => ({ id: basename(f, extname(f)), image: readImage(f) })), cfg, onProgress);
+  const refs = files.map((f) => ({ id: basename(f, extname(f)), image: readImage(f) }));
+  const small = refs.find((r) => Math.min(r.image.width, r.image.height) < cfg.cropSize);
+  if (small) throw new CliError(`--images ${dir}: "${small.id}" is ${small.image.width}x${small.image.height}; training photos need at least ${cfg.cropSize} px on each side (the crops the model learns from)`);
+  return trainingData(refs, cfg, onProgress);
 }
 
 /** Each sample's image made the model's input: crops as they are for a fully convolutional model, squashed to S x S otherwise. */
@@ -72,35 +77,6 @@ export function steeredMetadata(
   };
 }
 
-export interface SteerRunOptions {
-  name: string;
-  spec: MaskSpec | null;
-  settings: SteerSettings;
-  quiet: boolean;
-  /** Last layer of a frozen prefix trained around (see tail.ts), or null. */
-  cut: string | null;
-}
-
-/**
- * Fine-tunes a loaded model in place on samples (with `spec`'s masks, or none for lambda 0) and
- * returns the curve. Shows a progress bar with the losses.
- */
-export async function steerLoaded(io: Io, loaded: LoadedModel, samples: readonly IqaSample[], masks: readonly Mask[] | null, o: SteerRunOptions): Promise<CurvePoint[]> {
-  const bar = new ProgressBar(io, o.name, o.settings.steps, o.quiet);
-  try {
-    return await fineTune(
-      loaded.model,
-      loaded.layerName,
-      trainItems(samples, masks),
-      o.settings,
-      (r) => bar.update(r.step, `loss ${r.losses.total.toFixed(4)} (task ${r.losses.task.toFixed(4)}, cam ${r.losses.cam.toFixed(4)})`),
-      o.cut,
-    );
-  } finally {
-    bar.close();
-  }
-}
-
 export function settingsOf(args: ParsedArgs): SteerSettings {
   return {
     ...STEER_DEFAULTS,
@@ -126,9 +102,11 @@ export const steerCommand: Command = {
         name: 'images',
         type: 'string',
         meta: 'DIR',
-        help: 'Photos to train on (each becomes a reference: its centred square, pristine + 3 distortions x 5 levels, MS-SSIM labels). Default: the training split of the bundled photos.',
+        help: 'Your photos to steer (each at its working size, distorted by every type, MS-SSIM-labelled crops; at least 224 px on each side), with the bundled training photos replayed and the quality guard on the bundled validation photos, as the app does. Default: the training split of the bundled photos is steered.',
       },
-      { name: 'crops', type: 'int', meta: 'N', min: 1, max: 16, default: 1, help: 'Training crops per distorted (and per undistorted) copy of each photo.' },
+      { name: 'no-replay', type: 'boolean', help: 'With --images: train on your photos only (no bundled photos replayed with the base model as their teacher).' },
+      { name: 'no-guard', type: 'boolean', help: 'No quality guard (validation SRCC is not tracked; the run is not stopped when it falls).' },
+      { name: 'crops', type: 'int', meta: 'N', min: 1, max: 16, help: `Training crops per distorted (and per undistorted) copy of each steered photo (default ${STEERING_DATA.target.cropsPerImage}).` },
       { name: 'steps', type: 'int', meta: 'N', min: 1, max: 100000, default: STEER_DEFAULTS.steps, help: 'Optimisation steps.' },
       { name: 'batch', type: 'int', meta: 'N', min: 1, max: 256, default: STEER_DEFAULTS.batchSize, help: 'Images per step.' },
       { name: 'lambda', type: 'number', meta: 'L', min: 0, max: 1e6, default: STEER_DEFAULTS.lambda, help: 'Weight of the CAM loss against the quality loss (0 = quality only, a baseline).' },
@@ -164,6 +142,7 @@ export const steerCommand: Command = {
     if (imagesDir !== undefined) listImages(imagesDir);
     const backend = await backendOf(args);
     const loaded = await loadModel(modelDir, args.string('layer'));
+    const base = await loadModel(modelDir, args.string('layer'));
     const t0 = Date.now();
     try {
       const dataBar = new ProgressBar(io, 'data', 1, quiet);
@@ -171,17 +150,30 @@ export const steerCommand: Command = {
         dataBar.setTotal(t);
         dataBar.update(d);
       };
-      const crops = args.number('crops') ?? 1;
-      const data =
+      const cfg = dataConfig(loaded.metadata);
+      const crops = args.number('crops');
+      // the steered photos: yours (--images), else the bundled training split
+      const targets =
         imagesDir !== undefined
-          ? await folderData(imagesDir, { ...dataConfig(loaded.metadata), cropsPerImage: crops, seed: settings.seed }, onData)
-          : await trainSplit(loaded.metadata, { cropsPerImage: crops }, onData);
+          ? await folderData(imagesDir, { ...cfg, ...STEERING_DATA.target, ...(crops ? { cropsPerImage: crops } : {}), seed: settings.seed }, onData)
+          : await trainSplit(loaded.metadata, { ...STEERING_DATA.target, ...(crops ? { cropsPerImage: crops } : {}) }, onData);
+      // replayed with the base as their teacher: the bundled training photos, when steering yours
+      const replay = imagesDir !== undefined && !args.bool('no-replay') ? await trainSplit(loaded.metadata, STEERING_DATA.replay, onData) : null;
+      const validation = args.bool('no-guard') ? null : await valCrops(loaded.metadata);
       dataBar.close();
-      const samples = modelInputs(loaded, data.samples);
-      const masks = await sampleMasks(data.samples, spec, data.references);
-      // GradCAM alignment on the training photos, whole and undistorted, before and after
-      const photos = [...data.references.entries()].map(([refId, image]) => ({ refId, distortion: null, image }));
+      // each photo's mask over its whole working image (salient: its own saliency)
+      const photos = [...targets.references.entries()].map(([refId, image]) => ({ refId, distortion: null, image }));
       const photoMasks = await sampleMasks(photos, spec);
+      const maskOf = new Map(photos.map((p, i) => [p.refId, photoMasks[i]]));
+      const references = new Map([...targets.references, ...(replay?.references ?? [])]);
+      const items = cropItems(
+        modelInputs(loaded, [...targets.samples, ...(replay?.samples ?? [])]),
+        (id) => maskOf.get(id) ?? null,
+        (id) => ({ w: references.get(id)!.width, h: references.get(id)!.height }),
+        (side) => gridFor(loaded.model, loaded.layerName, side, side),
+        settings.sharpness,
+      );
+      // GradCAM alignment on the steered photos, whole and undistorted, before and after
       const photoInputs = photos.map((p) => prepareInput(p.image, loaded.inputSize, 'squash', loaded.workingSize));
       const alignment = async () => {
         const cams = await allCamsOf(splitModel(loaded.model, loaded.layerName), imageInputs(photoInputs), { methods: ['gradcam'], batchSize: 4 });
@@ -192,10 +184,30 @@ export const steerCommand: Command = {
       note(
         io,
         quiet,
-        `steering ${loaded.path} (layer ${loaded.layerName}) toward ${spec.label} on ${samples.length} training crops of ${photos.length} photos, ${backend} backend${cut ? `, training after ${cut}` : ''}`,
+        `steering ${loaded.path} (layer ${loaded.layerName}) toward ${spec.label}: ${targets.samples.length} training crops of ${photos.length} photo(s)` +
+          `${replay ? `, ${replay.samples.length} replayed crops` : ''}${validation ? `, quality guard on ${validation.size} validation crops` : ''}; ${backend} backend${cut ? `, training after ${cut}` : ''}`,
       );
-      const curve = await steerLoaded(io, loaded, samples, masks, { name: 'steer', spec, settings, quiet, cut });
+      const bar = new ProgressBar(io, 'steer', settings.steps, quiet);
+      let outcome: SteeringOutcome;
+      try {
+        outcome = await steerRun({
+          model: loaded.model,
+          base: base.model,
+          layerName: loaded.layerName,
+          items,
+          targets: new Set(photos.map((p) => p.refId)),
+          exclude: null,
+          replay: replay !== null,
+          validation,
+          cut,
+          settings: { ...settings, readEvery: 1 },
+          onRead: (r) => bar.update(r.step, `loss ${r.losses.total.toFixed(4)} (task ${r.losses.task.toFixed(4)}, cam ${r.losses.cam.toFixed(4)})`),
+        });
+      } finally {
+        bar.close();
+      }
       const after = await alignment();
+      const { curve, guard, quality } = outcome;
       const files = await modelFiles(
         loaded.model,
         steeredMetadata(loaded, {
@@ -203,9 +215,9 @@ export const steerCommand: Command = {
           name: basename(outDir),
           mask: spec.label,
           settings,
-          data: imagesArg !== undefined ? `folder ${imagesArg}` : 'training split of the bundled photos (public/data/splits.json)',
+          data: imagesArg !== undefined ? `folder ${imagesArg}${replay ? ', bundled training photos replayed' : ''}` : 'training split of the bundled photos (public/data/splits.json)',
           curve,
-          extra: { trainingAlignment: { method: 'gradcam', images: photos.length, chance: after.chance, energyBefore: before.energy, energyAfter: after.energy } },
+          extra: { trainingAlignment: { method: 'gradcam', images: photos.length, chance: after.chance, energyBefore: before.energy, energyAfter: after.energy }, guard, validation: quality },
         }),
       );
       const outputs = new Outputs();
@@ -215,13 +227,16 @@ export const steerCommand: Command = {
       note(
         io,
         quiet,
-        `GradCAM energy-in-mask on the ${photos.length} training photos (whole, undistorted): ${before.energy.toFixed(3)} -> ${after.energy.toFixed(3)} (chance ${after.chance.toFixed(3)}); ` +
-          `final loss ${(last.task + settings.lambda * last.cam).toFixed(4)} (task ${last.task.toFixed(4)}, cam ${last.cam.toFixed(4)}); ${formatDuration((Date.now() - t0) / 1000)}`,
+        `GradCAM energy-in-mask on the ${photos.length} steered photo(s), whole: ${before.energy.toFixed(3)} -> ${after.energy.toFixed(3)} (chance ${after.chance.toFixed(3)}); ` +
+          (quality ? `validation SRCC ${quality.base.toFixed(3)} -> ${quality.steered.toFixed(3)}${guard ? ` (the quality guard stopped at step ${guard.step} and rolled back to step ${guard.rolledBackTo})` : ''}; ` : '') +
+          (last ? `final loss ${(last.task + settings.lambda * last.cam).toFixed(4)} (task ${last.task.toFixed(4)}, cam ${last.cam.toFixed(4)}); ` : '') +
+          formatDuration((Date.now() - t0) / 1000),
       );
       io.stdout(`${outArg}\n`);
       return 0;
     } finally {
       loaded.model.dispose();
+      base.model.dispose();
     }
   },
 };

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { batchOf, batchSampler, cachedSource, imageSource, type BatchSource } from '../batch';
 import type { CamLossType, OptimizerType } from '../config';
 import { gridFor, prefixActivations, splitModel } from '../graph';
-import { rgbBatchToTensor, type RgbImage } from '../iqa/image';
+import type { RgbImage } from '../iqa/image';
+import type { InputSource } from '../evaluation';
 import { gridTarget, type Mask } from '../mask';
 import { Trainer } from '../trainer';
 import { runTraining, type CurvePoint, type ReadBack } from './run';
@@ -29,20 +30,25 @@ export interface TrainItem {
 }
 
 /**
- * Activations of the frozen prefix (up to `cut`) for images, one block per image: the same for
- * every model that shares the prefix's weights, so `reproduce` computes them once.
+ * Activations of the frozen prefix (up to `cut`) for a source's inputs, one block per input: the
+ * same for every model that shares the prefix's weights, so `reproduce` computes them once.
+ * The inputs must share a size (a fully convolutional model's crops, a square model's input).
  */
-export async function prefixFeatures(model: tf.LayersModel, cut: string, layerName: string, images: readonly RgbImage[]): Promise<{ features: Float32Array; shape: number[] }> {
+export async function prefixFeatures(model: tf.LayersModel, cut: string, layerName: string, src: InputSource): Promise<{ features: Float32Array; shape: number[] }> {
   splitModel(model, layerName, 0, cut); // throws CutError before any work when the cut is not usable
-  const shape = (model.getLayer(cut).outputShape as number[]).slice(1);
-  const per = shape.reduce((a, b) => a * b, 1);
-  const features = new Float32Array(images.length * per);
-  for (let i = 0; i < images.length; i += 16) {
-    const f = tf.tidy(() => prefixActivations(model, cut, rgbBatchToTensor(images.slice(i, i + 16))));
-    features.set(await f.data(), i * per);
+  let features: Float32Array | null = null;
+  let shape: number[] = [];
+  for (let i = 0; i < src.size; i += 16) {
+    const idx = Array.from({ length: Math.min(16, src.size - i) }, (_, k) => i + k);
+    const f = tf.tidy(() => prefixActivations(model, cut, src.inputs(idx)));
+    if (!features) {
+      shape = f.shape.slice(1);
+      features = new Float32Array(src.size * shape.reduce((a, b) => a * b, 1));
+    }
+    features.set(await f.data(), (i * features.length) / src.size);
     f.dispose();
   }
-  return { features, shape };
+  return { features: features ?? new Float32Array(0), shape };
 }
 
 /**
@@ -67,7 +73,7 @@ export async function fineTune(
   const trainer = new Trainer(model, { layerName, cut, learningRate: s.learningRate, optimizer: s.optimizer, lambda: s.lambda, camLoss: s.camLoss, detachAlpha: s.detachAlpha });
   try {
     if (cut) {
-      const f = features ?? (await prefixFeatures(model, cut, layerName, items.map((it) => it.image)));
+      const f = features ?? (await prefixFeatures(model, cut, layerName, src));
       src = cachedSource(src, f.features, f.shape);
     }
     const next = batchSampler(Array.from({ length: items.length }, (_, i) => i), s.batchSize, s.seed);

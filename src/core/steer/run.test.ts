@@ -19,14 +19,14 @@ const SIZE = 16;
 const GRID = { h: SIZE / 4, w: SIZE / 4 };
 const corners = resizeMask(presetMask('corners'), GRID.w, GRID.h).data;
 
-/** Four random images; labels 10..70; the first two steered to the corners. `badFrom`: labels NaN from that step on. */
-function source(badFrom = Infinity): { src: BatchSource; nextBatch: RunHooks['nextBatch'] } {
+/** Four random images; labels 10..70; the first two steered to the corners. `badFrom`: labels `bad` (NaN) from that step on. */
+function source(badFrom = Infinity, bad = NaN): { src: BatchSource; nextBatch: RunHooks['nextBatch'] } {
   const images = [0, 1, 2, 3].map((i) => tf.randomUniform([SIZE, SIZE, 3], 0, 1, 'float32', 11 + i) as tf.Tensor3D);
   let step = 0;
   const src: BatchSource = {
     size: 4,
     inputs: (idx) => tf.stack(idx.map((i) => images[i])) as tf.Tensor4D,
-    score: (i) => (step >= badFrom ? NaN : 10 + 20 * i),
+    score: (i) => (step >= badFrom ? bad : 10 + 20 * i),
     mask: (i) => (i < 2 ? corners : null),
   };
   return {
@@ -77,6 +77,18 @@ describe('runTraining', () => {
     t.dispose();
   });
 
+  it('also counts a finite loss that explodes as divergence (a model scoring far outside 0–100)', async () => {
+    const t = trainer();
+    // labels of 10^5 from step 3: the task loss jumps from about 0.2 to about 10^5
+    const { nextBatch } = source(3, 1e5);
+    const err = await runTraining(t, { phase: 'steering', steps: 10, readEvery: 1 }, { nextBatch }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as DivergenceError).step).toBe(4);
+    expect((err as DivergenceError).goodStep).toBe(3);
+    t.model.dispose();
+    t.dispose();
+  });
+
   it('keeps the weights of the best validation and stops when told to', async () => {
     const t = trainer();
     const { nextBatch } = source();
@@ -106,6 +118,34 @@ describe('runTraining', () => {
     t.dispose();
   });
 
+  it('the quality guard stops below its floor and rolls back to the last measurement above it', async () => {
+    const t = trainer();
+    const { nextBatch } = source();
+    const values = [0.9, 0.85, 0.5, 0.95];
+    const at = new Map<number, number[][]>();
+    let k = 0;
+    const start = weightsOf(t.model);
+    const res = await runTraining(t, { phase: 'steering', steps: 20, readEvery: 2 }, {
+      nextBatch,
+      validation: { every: 2, keepBest: false, guard: { floor: 0.8 }, measure: async (step) => (at.set(step, weightsOf(t.model)), values[k++]) },
+    });
+    expect(res.stoppedBy).toBe('guard');
+    expect(res.guard).toEqual({ step: 6, value: 0.5, rolledBackTo: 4 });
+    expect(res.steps).toBe(6);
+    expect(weightsOf(t.model)).toEqual(at.get(4));
+    expect(weightsOf(t.model)).not.toEqual(start);
+    // a first measurement below the floor goes back to the start's weights
+    const t2 = trainer();
+    const start2 = weightsOf(t2.model);
+    const r2 = await runTraining(t2, { phase: 'steering', steps: 20, readEvery: 2 }, { nextBatch, validation: { every: 2, keepBest: false, guard: { floor: 0.8 }, measure: async () => 0.1 } });
+    expect(r2.guard).toEqual({ step: 2, value: 0.1, rolledBackTo: 0 });
+    expect(weightsOf(t2.model)).toEqual(start2);
+    for (const x of [t, t2]) {
+      x.model.dispose();
+      x.dispose();
+    }
+  });
+
   it('stops between steps when the control says so, and resumes from a later start step', async () => {
     const t = trainer();
     const { nextBatch } = source();
@@ -123,8 +163,8 @@ describe('runTraining', () => {
     const t = trainer();
     const { nextBatch } = source();
     const rates: number[] = [];
-    await runTraining(t, { phase: 'pretrain', steps: 3, readEvery: 1, learningRateAt: (s) => 0.1 * (s + 1) }, { nextBatch, onRead: () => void rates.push(t.learningRate) });
-    expect(rates.map((r) => +r.toFixed(6))).toEqual([0.1, 0.2, 0.3]);
+    await runTraining(t, { phase: 'pretrain', steps: 3, readEvery: 1, learningRateAt: (s) => 1e-4 * (s + 1) }, { nextBatch, onRead: () => void rates.push(t.learningRate) });
+    expect(rates.map((r) => +r.toFixed(6))).toEqual([1e-4, 2e-4, 3e-4]);
     t.model.dispose();
     t.dispose();
   });

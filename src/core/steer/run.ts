@@ -9,7 +9,7 @@ import type { Trainer } from '../trainer';
  * batches they feed it and in what they do at a read-back (docs/architecture.md).
  *
  * Per step: one tidy Trainer.step. Every `readEvery` steps (and at the last) the losses are read
- * back: a diverged run (non-finite losses) is rolled back to the weights of the last good read-back and reported with DivergenceError; otherwise the host's
+ * back: a diverged run (non-finite or exploded losses) is rolled back to the weights of the last good read-back and reported with DivergenceError; otherwise the host's
  * `onRead` runs (progress, heatmaps, checkpoints) and, when due, the validation metric, whose
  * best weights can be kept. Between steps the host's control yields (pause/stop).
  */
@@ -34,6 +34,14 @@ export interface Losses {
   cam: number;
 }
 
+/**
+ * A finite loss can still mean a diverged run: at a learning rate of 10 a linear-score model
+ * ends up scoring every image near -4000 with finite losses. So a run also counts as diverged
+ * when its task loss (MSE of scores / 100) exceeds both 1 — predictions off by more than the
+ * whole 0–100 range on average — and EXPLOSION times the task loss at its first read-back.
+ */
+export const EXPLOSION = 100;
+
 export class DivergenceError extends Error {
   constructor(
     readonly step: number,
@@ -41,8 +49,8 @@ export class DivergenceError extends Error {
     readonly learningRate: number,
   ) {
     super(
-      `Training diverged: the loss became NaN or infinite by step ${step}. The weights were rolled back to step ${goodStep}, ` +
-        `the last one checked finite. Try a smaller learning rate (now ${learningRate}; ${learningRate / 10} is a good next try).`,
+      `Training diverged: the loss became NaN, infinite or exploded by step ${step}. The weights were rolled back to step ${goodStep}, ` +
+        `the last one checked. Try a smaller learning rate (now ${learningRate}; ${learningRate / 10} is a good next try).`,
     );
     this.name = 'DivergenceError';
   }
@@ -71,9 +79,21 @@ export interface Validation {
   keepBest: boolean;
   /** Also measure before the first step (the start's value can then be the best). */
   atStart?: boolean;
-  /** Stop early when this returns true for a measurement (e.g. a quality guard). */
+  /** Stop early when this returns true for a measurement. */
   stopWhen?(value: number, best: number): boolean;
+  /**
+   * A quality guard: a measurement below `floor` stops the run and rolls the weights back to
+   * the last measurement at or above it (the run's start when there was none).
+   */
+  guard?: { floor: number };
   onMeasure?(step: number, value: number, best: boolean): void;
+}
+
+/** What the quality guard did: the measurement that fell below its floor, and where the weights went back to. */
+export interface GuardTrip {
+  step: number;
+  value: number;
+  rolledBackTo: number;
 }
 
 export interface TrainingRun {
@@ -104,8 +124,9 @@ export interface RunResult {
   curve: CurvePoint[];
   /** The best validation measurement, when validation ran. */
   best: { step: number; value: number } | null;
-  /** Why the run ended before `steps`: the host's stop or the validation's stop rule. */
-  stoppedBy: 'control' | 'validation' | null;
+  /** Why the run ended before `steps`: the host's stop, the validation's stop rule or its guard. */
+  stoppedBy: 'control' | 'validation' | 'guard' | null;
+  guard: GuardTrip | null;
 }
 
 function snapshot(model: tf.LayersModel): tf.Tensor[] {
@@ -127,6 +148,10 @@ export async function runTraining(trainer: Trainer, run: TrainingRun, hooks: Run
   let good = { step, weights: snapshot(trainer.model) };
   let best: { step: number; value: number; weights: tf.Tensor[] | null } | null = null;
   let stoppedBy: RunResult['stoppedBy'] = null;
+  let firstTask: number | null = null;
+  let guardTrip: GuardTrip | null = null;
+  // the guard's rollback point: the weights at the last measurement above its floor (at first, the start's)
+  let lastGood: { step: number; weights: tf.Tensor[] } | null = val?.guard ? { step, weights: snapshot(trainer.model) } : null;
   const measure = async (at: number): Promise<boolean> => {
     if (!val) return false;
     const value = await val.measure(at);
@@ -136,6 +161,16 @@ export async function runTraining(trainer: Trainer, run: TrainingRun, hooks: Run
       best = { step: at, value, weights: val.keepBest ? snapshot(trainer.model) : null };
     }
     val.onMeasure?.(at, value, isBest);
+    if (val.guard && lastGood) {
+      if (value >= val.guard.floor) {
+        tf.dispose(lastGood.weights);
+        lastGood = { step: at, weights: snapshot(trainer.model) };
+      } else {
+        trainer.model.setWeights(lastGood.weights);
+        guardTrip = { step: at, value, rolledBackTo: lastGood.step };
+        return true;
+      }
+    }
     return val.stopWhen?.(value, best!.value) ?? false;
   };
   try {
@@ -159,7 +194,8 @@ export async function runTraining(trainer: Trainer, run: TrainingRun, hooks: Run
       }
       const [total, task, cam] = Array.from(await losses.data());
       losses.dispose();
-      if (![total, task, cam].every(Number.isFinite)) {
+      firstTask ??= task;
+      if (![total, task, cam].every(Number.isFinite) || task > Math.max(1, EXPLOSION * firstTask)) {
         trainer.model.setWeights(good.weights);
         throw new DivergenceError(step, good.step, trainer.learningRate);
       }
@@ -172,17 +208,18 @@ export async function runTraining(trainer: Trainer, run: TrainingRun, hooks: Run
       const energy = (await hooks.onRead?.(read)) ?? null;
       curve.push({ phase: run.phase, step, total: run.steps, task, cam, energy });
       if (val && (step % valEvery === 0 || step === run.steps) && (await measure(step))) {
-        stoppedBy = 'validation';
+        stoppedBy = guardTrip ? 'guard' : 'validation';
         break;
       }
       await control?.checkpoint();
     }
     if (control?.stopped && stoppedBy === null && step < run.steps) stoppedBy = 'control';
     const b = best as { step: number; value: number; weights: tf.Tensor[] | null } | null;
-    if (b?.weights) trainer.model.setWeights(b.weights);
-    return { steps: step, curve, best: b ? { step: b.step, value: b.value } : null, stoppedBy };
+    if (b?.weights && !guardTrip) trainer.model.setWeights(b.weights);
+    return { steps: step, curve, best: b ? { step: b.step, value: b.value } : null, stoppedBy, guard: guardTrip };
   } finally {
     tf.dispose(good.weights);
+    if (lastGood) tf.dispose((lastGood as { weights: tf.Tensor[] }).weights);
     const b = best as { weights: tf.Tensor[] | null } | null;
     if (b?.weights) tf.dispose(b.weights);
   }

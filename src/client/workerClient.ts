@@ -162,6 +162,26 @@ class WorkerClient {
     this.send({ type: 'audit', requestId, modelId, imageIds });
   }
 
+  /**
+   * See before you train: asks for the base model's heatmap of the selected photo against its
+   * mask and the base's validation SRCC. Nothing while a run trains (its own 'before' frame
+   * stands); with no base (a new baseline is trained first) the old preview is dropped.
+   */
+  preview(): void {
+    const s = this.store;
+    if (s.stage !== 'ready' || s.running || !s.selectedId || !s.photos.some((p) => p.id === s.selectedId)) return;
+    if (!s.baseModelId || !s.models.some((m) => m.id === s.baseModelId)) return s.clearPreview();
+    const requestId = this.nextRequest++;
+    s.beginPreview(requestId, s.baseModelId);
+    this.send({ type: 'preview', requestId, modelId: s.baseModelId, imageId: s.selectedId, mask: maskOf(s, s.selectedId), layerName: s.settings.targetLayer || undefined });
+  }
+
+  /** Cancels the audit in progress (between its steps); says so until the worker confirms. */
+  cancelAudit(): void {
+    this.store.setAuditNote('Cancelling the audit…');
+    this.send({ type: 'stop' });
+  }
+
   /** Asks for a model's predicted scores next to the labels of a photo's distorted copies. */
   scores(modelId: string, imageId: string): void {
     this.store.setScoreTable(null);
@@ -231,6 +251,17 @@ class WorkerClient {
         s.setBackend(msg.info);
         return;
       case 'imagesLoaded':
+        s.imagesLoaded();
+        return;
+      case 'preview':
+        s.setPreview(msg.requestId, msg.frame);
+        return;
+      case 'baseQuality':
+        s.setBaseQuality(msg.modelId, { srcc: msg.srcc, images: msg.images });
+        return;
+      case 'imported':
+        // an imported model joins the compare grid, as a trained one does
+        if (!s.compareModelIds.includes(msg.id)) s.toggleCompareModel(msg.id);
         return;
       case 'progress':
         s.setProgress(msg);
@@ -290,6 +321,7 @@ class WorkerClient {
       }
       case 'auditProgress':
         s.setAuditProgress(msg.requestId, msg.phase === 'cancelled' ? null : { phase: msg.phase, fraction: msg.fraction });
+        if (msg.phase === 'cancelled' && msg.requestId === s.auditRequestId) s.setAuditNote('Audit cancelled: no report was made. Run audit starts it again.');
         return;
       case 'auditReport':
         s.setAuditReport(msg.requestId, msg.modelId, msg.imageIds, msg.report);
@@ -326,6 +358,7 @@ class WorkerClient {
         if (msg.code === 'backend') s.setStage('failed', 'No backend');
         if (s.running) s.finishRun({ stopped: true, steps: s.step, seconds: 0 });
         s.setEvalProgress(s.evalRequestId, null);
+        if (s.auditProgress) s.setAuditNote(`The audit stopped: ${msg.message}`);
         s.setAuditProgress(s.auditRequestId, null);
         return;
       default: {

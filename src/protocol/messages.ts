@@ -98,6 +98,8 @@ export interface ModelMeta {
   outputIndex?: number;
   /** Learning rate to steer this model at (camsteer.fineTune.learningRate in its metadata); chosen as base, it sets the setting. */
   learningRate?: number;
+  /** The file an imported model came from (its name, settings and metrics come from the file's metadata when CamSteer exported it). */
+  importedFrom?: string;
   parentId: string | null;
   settings: TrainSettings | null;
   /** The steering target: the photo and the mask the model was steered toward. */
@@ -139,6 +141,11 @@ export type ToWorker =
   | { type: 'discardRun' }
   /** The spectral-residual saliency of a loaded photo (the salient preset's map), computed in the worker. */
   | { type: 'saliency'; requestId: number; imageId: string }
+  /**
+   * See before you train: the model's GradCAM of a photo against a mask (a 'before' frame), then
+   * its validation SRCC (cached per model). A request overtaken by a newer one is dropped.
+   */
+  | { type: 'preview'; requestId: number; modelId: string; imageId: string; mask: Mask; /** the layer steering would use (settings.targetLayer); the model's own when absent or not a CAM layer */ layerName?: string }
   /** Fault injection; handled only in test builds (protocol/testHooks.ts). */
   | TestHookMessage;
 
@@ -175,7 +182,13 @@ export type FromWorker =
   /** A saliency map at MASK_SIZE with the threshold that keeps the photo's most salient fifth, or why it failed. */
   | { type: 'saliency'; requestId: number; imageId: string; result: { map: Mask; suggested: number } | { error: string } }
   /** The split by reference photo (public/data/splits.json) the worker read at start; null when it is missing. */
-  | { type: 'splits'; splits: Splits | null };
+  | { type: 'splits'; splits: Splits | null }
+  /** The answer to a preview request: the model's heatmap of the photo (which: 'before'). */
+  | { type: 'preview'; requestId: number; modelId: string; frame: HeatmapFrame }
+  /** A model's SRCC on the validation photos' distorted copies, as the quality guard measures it; null without validation photos. */
+  | { type: 'baseQuality'; modelId: string; srcc: number | null; images: number }
+  /** A model file was imported into the library under this id. */
+  | { type: 'imported'; id: string };
 
 export interface Splits {
   train: string[];
@@ -228,7 +241,7 @@ export type ErrorCode = 'backend' | 'bad-input' | 'empty-mask' | 'non-finite' | 
 
 /** Every Transferable buffer inside a message from the worker (heatmap arrays). */
 export function transfersOf(msg: FromWorker): Transferable[] {
-  if (msg.type === 'heatmap') return [msg.frame.data.buffer as ArrayBuffer];
+  if (msg.type === 'heatmap' || msg.type === 'preview') return [msg.frame.data.buffer as ArrayBuffer];
   if (msg.type === 'cell') return [msg.cell.data.buffer as ArrayBuffer];
   if (msg.type === 'modelZip') return [msg.data.buffer as ArrayBuffer];
   return [];

@@ -2,7 +2,8 @@ import { create, type StateCreator } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { useShallow } from 'zustand/react/shallow';
 import { DEFAULT_SETTINGS, type TrainSettings } from '../core/config';
-import { presetMask, type Mask } from '../core/mask';
+import type { Mask } from '../core/mask';
+import { emptyMask } from '../core/maskOps';
 import type { CamMethod } from '../core/camMethods';
 import type {
   BackendChoice, BackendInfo, CheckpointInfo, CompareCell, ScoreRow, ErrorCode, HeatmapFrame, LifecycleStage, LossReadout, DoneMsg, ModelMeta, Splits, TrainPhase,
@@ -115,6 +116,21 @@ export interface TrainingSlice {
   setSplits(splits: Splits | null): void;
   /** Latest heatmap per slot; canvases subscribe to these outside React rendering. */
   frames: Partial<Record<HeatmapFrame['which'], HeatmapFrame>>;
+  /** The newest preview request (the base model's heatmap before training); older answers are dropped. */
+  previewRequestId: number;
+  /** Which model the 'before' frame of a preview shows. */
+  previewModelId: string | null;
+  /** Each model's validation SRCC as the quality guard measures it (null: no validation photos). */
+  baseQuality: Record<string, { srcc: number | null; images: number }>;
+  /** Counts the worker's photo (re)loads: a preview asked for before them would find no photo. */
+  imagesVersion: number;
+  beginPreview(requestId: number, modelId: string): void;
+  /** A preview's heatmap becomes the 'before' frame (while nothing trains); a steered frame of another photo is dropped. */
+  setPreview(requestId: number, frame: HeatmapFrame): void;
+  /** No base model to preview (a new baseline is trained first): forget the 'before' frame. */
+  clearPreview(): void;
+  setBaseQuality(modelId: string, q: { srcc: number | null; images: number }): void;
+  imagesLoaded(): void;
   startRun(): void;
   setProgress(p: { phase: TrainPhase; step: number; total: number; losses: LossReadout | null; stepsPerSec: number; message: string; memory?: { tensors: number; bytes: number } }): void;
   setPaused(paused: boolean): void;
@@ -163,6 +179,9 @@ export interface AuditSlice {
   auditReferenceId: string | null;
   auditRequestId: number;
   auditProgress: { phase: string; fraction: number } | null;
+  /** What became of the last audit when it left no report (cancelled, failed), in words. */
+  auditNote: string | null;
+  setAuditNote(note: string | null): void;
   /** Latest report per model id (kept for this session). */
   auditReports: Record<string, { report: AuditReport; imageIds: string[] }>;
   setAuditModels(modelId: string | null, referenceId: string | null): void;
@@ -215,7 +234,8 @@ const photosSlice: Slice<PhotosSlice> = (set) => ({
 
 const targetSlice: Slice<TargetSlice> = (set) => ({
   maskScope: 'shared',
-  sharedMask: presetMask('corners'),
+  // a new user starts with nothing: the first region drawn is the target (no preset to clear first)
+  sharedMask: emptyMask(),
   imageMasks: {},
   setMaskScope: (maskScope) => set({ maskScope }),
   setMask: (mask) =>
@@ -241,6 +261,25 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   progressMessage: '',
   lastRun: null,
   frames: {},
+  previewRequestId: 0,
+  previewModelId: null,
+  baseQuality: {},
+  imagesVersion: 0,
+  beginPreview: (previewRequestId, previewModelId) => set({ previewRequestId, previewModelId }),
+  setPreview: (requestId, frame) =>
+    set((s) => {
+      if (requestId !== s.previewRequestId || s.running) return {};
+      const steered = s.frames.after ?? s.frames.live;
+      return { frames: steered && steered.imageId !== frame.imageId ? { before: frame } : { ...s.frames, before: frame } };
+    }),
+  clearPreview: () =>
+    set((s) => {
+      if (s.running || !s.frames.before) return { previewModelId: null };
+      const { before: _gone, ...rest } = s.frames;
+      return { frames: rest, previewModelId: null };
+    }),
+  setBaseQuality: (modelId, q) => set((s) => ({ baseQuality: { ...s.baseQuality, [modelId]: q } })),
+  imagesLoaded: () => set((s) => ({ imagesVersion: s.imagesVersion + 1 })),
   interrupted: null,
   splits: null,
   liveEnergy: [],
@@ -320,9 +359,11 @@ const auditSlice: Slice<AuditSlice> = (set) => ({
   auditReferenceId: null,
   auditRequestId: 0,
   auditProgress: null,
+  auditNote: null,
+  setAuditNote: (auditNote) => set({ auditNote }),
   auditReports: {},
   setAuditModels: (auditModelId, auditReferenceId) => set({ auditModelId, auditReferenceId }),
-  beginAudit: (auditRequestId) => set({ auditRequestId, auditProgress: { phase: 'starting', fraction: 0 } }),
+  beginAudit: (auditRequestId) => set({ auditRequestId, auditNote: null, auditProgress: { phase: 'starting', fraction: 0 } }),
   setAuditProgress: (requestId, auditProgress) => set((s) => (requestId === s.auditRequestId ? { auditProgress } : {})),
   setAuditReport: (requestId, modelId, imageIds, report) =>
     set((s) => ({ auditReports: { ...s.auditReports, [modelId]: { report, imageIds } }, auditProgress: requestId === s.auditRequestId ? null : s.auditProgress })),

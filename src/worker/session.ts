@@ -66,6 +66,11 @@ export class Session {
   private progress = (done: number, total: number, message: string) =>
     this.post({ type: 'progress', phase: 'preparing', step: done, total, losses: null, stepsPerSec: 0, message });
 
+  /** Loaded validation photos (the quality guard's), sorted. */
+  validationIds(): string[] {
+    return this.inSplit(this.valIds);
+  }
+
   /** Loaded photos of a split (none when there is no split). */
   private inSplit(ids: Set<string> | null): string[] {
     return [...this.images.keys()].filter((id) => ids?.has(id)).sort();
@@ -225,7 +230,8 @@ export class Session {
     });
   }
 
-  private async heatmap(split: SplitModel, x: tf.Tensor4D, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {
+  /** The GradCAM of one photo as a frame for the UI (energy against `mask`, score on 0–100). */
+  async heatmap(split: SplitModel, x: tf.Tensor4D, mask: Mask, which: HeatmapFrame['which'], imageId: string, step: number): Promise<HeatmapFrame> {
     const { q, map } = computeCam(split, x, 'gradcam');
     const [, h, w] = map.shape;
     const grid: Grid = { h, w };

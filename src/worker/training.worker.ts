@@ -5,8 +5,8 @@ import { runAudit } from '../core/audit/runAudit';
 import { fromArtifacts } from '../core/artifacts';
 import { EmptyMaskError, type Mask } from '../core/mask';
 import { greyFromRgba, saliencyMap, suggestedSaliencyThreshold } from '../core/saliency';
-import { ModelImportError, unzipModel, zipModel } from '../core/modelZip';
-import { transfersOf, type ErrorCode, type FromWorker, type ModelMeta, type Splits, type ToWorker } from '../protocol/messages';
+import { ModelImportError, unzipModel } from '../core/modelZip';
+import { transfersOf, type ErrorCode, type FromWorker, type Splits, type ToWorker } from '../protocol/messages';
 import { BackendUnavailableError, initBackend, watchDeviceLoss } from './backend';
 import { isTestHook, type TestHookMessage } from '../protocol/testHooks';
 import { runTestHook } from './testHooks';
@@ -22,6 +22,8 @@ import { RunControl } from '../core/steer/control';
 import { DivergenceError } from '../core/steer/run';
 import { Session } from './session';
 import { fetchShipped, SHIPPED_MODELS, shippedMeta } from './shipped';
+import { exportZip, importedMeta } from './modelTransfer';
+import { Previewer } from './preview';
 
 const scope = self as unknown as {
   postMessage(msg: FromWorker, transfer: Transferable[]): void;
@@ -47,6 +49,7 @@ function reportError(e: unknown, code: ErrorCode = codeOf(e)): void {
 }
 
 const session = new Session(post);
+const previewer = new Previewer(session, post);
 let control: RunControl | null = null;
 
 /** The device is gone: stop, save nothing from it, and keep the checkpoint as the way back. */
@@ -67,7 +70,7 @@ async function withControl(f: (c: RunControl) => Promise<void>): Promise<void> {
   }
 }
 
-/** Builds library metadata for an imported LayersModel, checking it can be explained. */
+/** Builds library metadata for an imported LayersModel (restoring a CamSteer export's record), checking it can be explained. */
 async function importModel(fileName: string, data: ArrayBuffer): Promise<void> {
   const artifacts = unzipModel(new Uint8Array(data));
   let model;
@@ -77,12 +80,10 @@ async function importModel(fileName: string, data: ArrayBuffer): Promise<void> {
     throw new ModelImportError(`tfjs could not build it (${(e as Error).message}).`);
   }
   try {
-    const info = describeModel(model, artifacts);
-    const meta: ModelMeta = {
-      id: newModelId(), name: fileName.replace(/\.zip$/i, ''), kind: 'imported', createdAt: Date.now(), ...info, parentId: null, settings: null, target: null, curve: [], metrics: null,
-    };
+    const meta = importedMeta(fileName, describeModel(model, artifacts), artifacts.userDefinedMetadata, newModelId(), Date.now());
     const warning = await session.registry.addArtifacts(meta, artifacts, model);
     if (warning) post({ type: 'storage', persistent: false, message: warning });
+    post({ type: 'imported', id: meta.id });
   } catch (e) {
     model.dispose();
     throw e;
@@ -236,21 +237,22 @@ async function handle(msg: Exclude<ToWorker, TestHookMessage>): Promise<void> {
       if (msg.outputIndex < 0 || msg.outputIndex >= (meta.outputs ?? 1)) throw new Error(`Output ${msg.outputIndex} does not exist (the model has ${meta.outputs ?? 1}).`);
       const model = await session.registry.model(msg.id);
       await session.registry.update(msg.id, { layerName: msg.layerName, outputIndex: msg.outputIndex, grid: gridOf(model, msg.layerName), metrics: null });
+      previewer.forget(msg.id);
       return;
     }
     case 'deleteModel':
+      previewer.forget(msg.id);
       return session.registry.remove(msg.id);
+    case 'preview':
+      return previewer.run(msg);
     case 'duplicateModel': {
       const warning = await session.registry.duplicate(msg.id, newModelId());
       if (warning) post({ type: 'storage', persistent: false, message: warning });
       return;
     }
     case 'exportModel': {
-      const meta = session.registry.meta(msg.id);
-      const a = session.registry.artifacts(msg.id);
-      const { target, curve, ...rest } = meta;
-      const data = zipModel({ ...a, userDefinedMetadata: { ...a.userDefinedMetadata, camsteer: { ...rest, curve, targetImageId: target?.imageId ?? null, targetArea: target?.area ?? null } } });
-      post({ type: 'modelZip', id: msg.id, fileName: `${meta.name.replace(/[^\w.-]+/g, '_')}.zip`, data });
+      const { fileName, data } = exportZip(session.registry.meta(msg.id), session.registry.artifacts(msg.id));
+      post({ type: 'modelZip', id: msg.id, fileName, data });
       return;
     }
     case 'importModel':
@@ -287,6 +289,7 @@ scope.onmessage = (ev) => {
     return;
   }
   const msg = data as Exclude<ToWorker, TestHookMessage>;
+  if (msg.type === 'preview') previewer.arrived(msg.requestId);
   const run = () => handle(msg).catch((e) => reportError(e, msg.type === 'init' ? 'backend' : undefined));
   if (['pause', 'resume', 'stop', 'saliency'].includes(msg.type)) void run();
   else queue = queue.then(run);

@@ -43,7 +43,7 @@ export function drawHeatmapOverlay(
   if (opts.outline) drawMaskOutline(ctx, opts.outline);
 }
 
-/** Dashed outline of the mask's cells at 0.5, scaled to the canvas. */
+/** Solid white outline of the mask's cells at 0.5, scaled to the canvas. */
 export function drawMaskOutline(ctx: CanvasRenderingContext2D, mask: Mask): void {
   const { width: W, height: H } = ctx.canvas;
   const sx = W / mask.width;
@@ -52,7 +52,6 @@ export function drawMaskOutline(ctx: CanvasRenderingContext2D, mask: Mask): void
   ctx.save();
   ctx.strokeStyle = 'rgba(255,255,255,0.9)';
   ctx.lineWidth = 1.5;
-  ctx.setLineDash([4, 3]);
   ctx.beginPath();
   for (let y = 0; y <= mask.height; y++) {
     for (let x = 0; x <= mask.width; x++) {

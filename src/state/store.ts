@@ -275,8 +275,7 @@ const trainingSlice: Slice<TrainingSlice> = (set) => ({
   clearPreview: () =>
     set((s) => {
       if (s.running || !s.frames.before) return { previewModelId: null };
-      const { before: _gone, ...rest } = s.frames;
-      return { frames: rest, previewModelId: null };
+      return { frames: { ...s.frames, before: undefined }, previewModelId: null };
     }),
   setBaseQuality: (modelId, q) => set((s) => ({ baseQuality: { ...s.baseQuality, [modelId]: q } })),
   imagesLoaded: () => set((s) => ({ imagesVersion: s.imagesVersion + 1 })),

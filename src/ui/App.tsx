@@ -6,16 +6,11 @@ import { BACKEND_ORDER, type BackendChoice } from '../protocol/messages';
 import { useStore } from '../state/store';
 import { AuditView } from './AuditView';
 import { CompareGrid } from './CompareGrid';
-import { CompareView } from './CompareView';
 import { ErrorBanner } from './ErrorBanner';
 import { Header } from './Header';
 import { LibraryPanel } from './LibraryPanel';
-import { LossChart } from './LossChart';
-import { PhotoStrip } from './PhotoStrip';
 import { ReproducePanel } from './ReproducePanel';
-import { SettingsPanel } from './SettingsPanel';
-import { TargetPanel } from './TargetPanel';
-import { TrainPanel } from './TrainPanel';
+import { SteerView } from './SteerView';
 
 /** `?backend=wasm` (or webgpu, webgl, cpu, auto) overrides the saved backend choice. */
 function backendFromUrl(): BackendChoice | null {
@@ -44,22 +39,7 @@ export function App() {
       <Header />
       <ErrorBanner />
       {view === 'steer' ? (
-        <main className="layout">
-          <section className="col col-left">
-            <PhotoStrip />
-            <TargetPanel />
-          </section>
-          <section className="col col-mid">
-            <TrainPanel />
-            <CompareView />
-            <div className="panel">
-              <LossChart />
-            </div>
-          </section>
-          <section className="col col-right">
-            <SettingsPanel />
-          </section>
-        </main>
+        <SteerView />
       ) : (
         <main className="layout layout-compare">
           <section className="col col-left">

@@ -6,6 +6,9 @@ import { CAM_METHODS, CAM_METHOD_LABELS, type CamMethod } from '../core/camMetho
 import { client } from '../client/workerClient';
 import { heatmapToImageData } from '../render/heatmap';
 import { useStore, usePick } from '../state/store';
+import { auditDefaults } from './auditDefaults';
+import { PhotoPicks } from './PhotoPicks';
+import { ProgressBar } from './ProgressBar';
 
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(d));
 
@@ -96,8 +99,35 @@ function VerdictTable({ verdict, testId }: { verdict: AuditVerdict; testId: stri
   );
 }
 
+/** The definitions and thresholds (docs/audit.md), loaded when opened. */
+function AuditDefinitions() {
+  const [text, setText] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  const load = () => {
+    if (text !== null) return;
+    import('../../docs/audit.md?raw').then((m) => setText(m.default), () => setFailed(true));
+  };
+  return (
+    <details className="audit-doc" data-testid="audit-definitions" onToggle={(e) => e.currentTarget.open && load()}>
+      <summary>Definitions and thresholds (docs/audit.md)</summary>
+      {text !== null ? <pre className="doc" data-testid="audit-definitions-text">{text}</pre> : <p className="muted">{failed ? 'The definitions could not be loaded.' : 'Loading…'}</p>}
+    </details>
+  );
+}
+
+/** Starts the view on the newest steered model (else the base) against its parent, once the library is known. */
+function useAuditDefaults(): void {
+  const { models, auditModelId: modelId, baseModelId, setAuditModels } = usePick('models', 'auditModelId', 'baseModelId', 'setAuditModels');
+  useEffect(() => {
+    if (modelId && models.some((m) => m.id === modelId)) return;
+    const d = auditDefaults(models, baseModelId);
+    if (d.modelId) setAuditModels(d.modelId, d.referenceId);
+  }, [models, modelId, baseModelId, setAuditModels]);
+}
+
 export function AuditView() {
-  const { models, photos, compareImageIds: imageIds, auditModelId: modelId, auditReferenceId: refId, auditProgress: progress, auditReports: reports, stage, running } = usePick('models', 'photos', 'compareImageIds', 'auditModelId', 'auditReferenceId', 'auditProgress', 'auditReports', 'stage', 'running');
+  useAuditDefaults();
+  const { models, auditModelId: modelId, auditReferenceId: refId, auditProgress: progress, auditReports: reports, auditNote: note, stage, running } = usePick('models', 'auditModelId', 'auditReferenceId', 'auditProgress', 'auditReports', 'auditNote', 'stage', 'running');
   const st = useStore.getState();
   const [method, setMethod] = useState<CamMethod>('gradcam');
   const current = modelId ? reports[modelId] : undefined;
@@ -116,7 +146,7 @@ export function AuditView() {
         <label className="inline">
           Model{' '}
           <select value={modelId ?? ''} onChange={(e) => st.setAuditModels(e.target.value || null, refId)} data-testid="audit-model">
-            <option value="">choose…</option>
+            {!modelId && <option value="">choose…</option>}
             {models.map((m) => <option key={m.id} value={m.id}>{m.name}</option>)}
           </select>
         </label>
@@ -129,22 +159,15 @@ export function AuditView() {
         </label>
         <button className="primary" disabled={!modelId || busy || stage !== 'ready'} onClick={() => modelId && client.audit(modelId)} data-testid="audit-run">Run audit</button>
         <button disabled={!refId || busy || stage !== 'ready' || !!reference} onClick={() => refId && client.audit(refId)} data-testid="audit-run-reference">Audit reference</button>
-        <button disabled={!progress} onClick={() => client.stop()} data-testid="audit-cancel">Cancel</button>
+        <button disabled={!progress} onClick={() => client.cancelAudit()} data-testid="audit-cancel">Cancel</button>
       </div>
-      <div className="image-picks" aria-label="Photos to audit">
-        {photos.map((p) => (
-          <label key={p.id} className={`pick ${imageIds.includes(p.id) ? 'on' : ''}`}>
-            <input type="checkbox" checked={imageIds.includes(p.id)} onChange={() => st.toggleCompareImage(p.id)} data-testid={`audit-image-${p.id}`} />
-            <img src={p.url} alt={p.name} />
-          </label>
-        ))}
-      </div>
+      <PhotoPicks testIdPrefix="audit-" label="Photos to audit" note="Photos to audit: the ticked ones. The same photos are ticked in the compare grid (Compare & library): ticking here ticks them there." />
       {progress && (
         <div data-testid="audit-progress">
-          <div className="progress"><div className="bar" style={{ width: `${Math.round(progress.fraction * 100)}%` }} /></div>
-          <p className="muted">{progress.phase} · {Math.round(progress.fraction * 100)}%</p>
+          <ProgressBar label={`Audit of ${models.find((m) => m.id === modelId)?.name ?? 'the model'} · ${progress.phase} ${Math.round(progress.fraction * 100)}%`} value={progress.fraction} max={1} testId="audit-progress-bar" />
         </div>
       )}
+      {note && <p className="notice" role="status" data-testid="audit-note">{note}</p>}
       {current && verdict ? (
         <>
           <VerdictTable verdict={verdict} testId="audit-verdict" />
@@ -152,7 +175,7 @@ export function AuditView() {
             {current.report.numImages} photo(s), grid {h}×{w}, {Math.round(current.report.timingsMs.total / 100) / 10} s.
             Faithfulness: deletion/insertion AUC of the method's ranking minus a random order's; occlusion: agreement with a
             gradient-free occlusion map; sanity: how little the map changes when the weights are randomised (Adebayo et al. 2018).
-            {reference ? ' Values in brackets: the reference model.' : ' Audit a reference (the baseline) to compare against it.'} Definitions: docs/audit.md.
+            {reference ? ' Values in brackets: the reference model.' : ' Audit a reference (the baseline) to compare against it.'}
           </p>
           <div className="audit-detail">
             <label className="inline">
@@ -171,6 +194,7 @@ export function AuditView() {
       ) : (
         <p className="muted">Choose a model and photos, then Run audit. It scores perturbed copies of each photo; on wasm a tiny model takes seconds.</p>
       )}
+      <AuditDefinitions />
     </div>
   );
 }

@@ -8,7 +8,12 @@ import { gridPng } from '../render/grid';
 import { drawHeatmapOverlay } from '../render/heatmap';
 import { maskOf, useStore, usePick } from '../state/store';
 import { MetricsTable } from './MetricsTable';
+import { PhotoPicks } from './PhotoPicks';
+import { ProgressBar } from './ProgressBar';
 import { useImage } from './useImage';
+
+/** Widest a grid cell grows (one ticked model must not stretch its cells to the panel's width). */
+const CELL_MAX = 240;
 
 function CellCanvas({ cell, url, size, onOpen, testId }: { cell: CompareCell | undefined; url: string; size: number; onOpen?: () => void; testId: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -137,17 +142,10 @@ export function CompareGrid() {
         <button className="small" disabled={!cols.length} onClick={() => download(new Blob([toCsv(rowsForTable)], { type: 'text/csv' }), 'camsteer-metrics.csv')} data-testid="export-csv">CSV</button>
         <button className="small" disabled={!cols.length} onClick={() => download(new Blob([JSON.stringify(rowsForTable, null, 2)], { type: 'application/json' }), 'camsteer-metrics.json')} data-testid="export-json">JSON</button>
       </div>
-      <div className="image-picks" aria-label="Images in the grid">
-        {photos.map((p) => (
-          <label key={p.id} className={`pick ${imageIds.includes(p.id) ? 'on' : ''}`}>
-            <input type="checkbox" checked={imageIds.includes(p.id)} onChange={() => st.toggleCompareImage(p.id)} data-testid={`grid-image-${p.id}`} />
-            <img src={p.url} alt={p.name} />
-          </label>
-        ))}
-      </div>
-      {progress && <div className="progress" data-testid="eval-progress"><div className="bar" style={{ width: `${(100 * progress.done) / progress.total}%` }} /></div>}
+      <PhotoPicks testIdPrefix="grid-" label="Photos in the grid" />
+      {progress && <ProgressBar label={`Compare grid evaluation (heatmaps and metrics, not training) ${progress.done}/${progress.total}`} value={progress.done} max={progress.total} testId="eval-progress" />}
       {cols.length && rows.length ? (
-        <div className="grid" style={{ gridTemplateColumns: `120px repeat(${cols.length}, minmax(140px, 1fr))` }} data-testid="grid" data-method={method} data-colormap={colormap} data-cells={Object.keys(cells).length}>
+        <div className="grid" style={{ gridTemplateColumns: `120px repeat(${cols.length}, minmax(140px, ${CELL_MAX}px))` }} data-testid="grid" data-method={method} data-colormap={colormap} data-cells={Object.keys(cells).length}>
           <div />
           {cols.map((m) => <div key={m.id} className="grid-head">{m.name}</div>)}
           {rows.map((p) => (

@@ -12,10 +12,14 @@ interface Props {
   colormap: Colormap;
   opacity: number;
   testId: string;
+  /** Canvas size in device pixels (default 320 x 320). */
+  width?: number;
+  height?: number;
+  className?: string;
 }
 
 /** Draws the newest frame among `slots` from the store, subscribing outside React rendering. */
-export function HeatmapCanvas({ slots, image, mask, colormap, opacity, testId }: Props) {
+export function HeatmapCanvas({ slots, image, mask, colormap, opacity, testId, width = 320, height = 320, className = 'heat' }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const draw = (frames: Partial<Record<HeatmapFrame['which'], HeatmapFrame>>) => {
@@ -28,6 +32,6 @@ export function HeatmapCanvas({ slots, image, mask, colormap, opacity, testId }:
     return useStore.subscribe((s, prev) => {
       if (s.frames !== prev.frames) draw(s.frames);
     });
-  }, [slots, image, mask, colormap, opacity]);
-  return <canvas ref={canvas} width={320} height={320} className="heat" data-testid={testId} />;
+  }, [slots, image, mask, colormap, opacity, width, height]);
+  return <canvas ref={canvas} width={width} height={height} className={className} data-testid={testId} />;
 }

@@ -5,6 +5,13 @@ import { useStore, usePick } from '../state/store';
 
 const KIND_LABEL: Record<ModelMeta['kind'], string> = { baseline: 'baseline', steered: 'steered', shipped: 'shipped', imported: 'imported' };
 
+/** When a model was made: shipped models come with the app (they carry no date of their own). */
+export function madeWhen(m: Pick<ModelMeta, 'kind' | 'createdAt' | 'importedFrom'>): string {
+  if (m.kind === 'shipped') return 'shipped with the app';
+  const date = m.createdAt > 0 ? new Date(m.createdAt).toLocaleString() : 'date unknown';
+  return m.importedFrom ? `imported ${date} from ${m.importedFrom}` : date;
+}
+
 function ModelRow({ m }: { m: ModelMeta }) {
   const compare = useStore((s) => s.compareModelIds.includes(m.id));
   const isBase = useStore((s) => s.baseModelId === m.id);
@@ -27,8 +34,8 @@ function ModelRow({ m }: { m: ModelMeta }) {
             {m.name}
           </span>
         )}
-        <small className="muted">
-          {KIND_LABEL[m.kind]} · {m.inputSize === null ? `whole photo, ${m.workingSize ?? ''} px` : `${m.inputSize}px`} · {new Date(m.createdAt).toLocaleString()}
+        <small className="muted" data-testid="model-info">
+          {KIND_LABEL[m.kind]} · {m.inputSize === null ? `whole photo, ${m.workingSize ?? ''} px` : `${m.inputSize}px`} · <span data-testid="model-when">{madeWhen(m)}</span>
           {q && ` · SRCC ${q.srcc.toFixed(3)}`}
         </small>
       </div>

@@ -2,26 +2,16 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useStore } from '../state/store';
-
-type History = ReturnType<typeof useStore.getState>['lossHistory'];
+import { lossChartData } from './lossChartData';
 
 type State = ReturnType<typeof useStore.getState>;
 
 function toData(s: Pick<State, 'lossHistory' | 'liveEnergy' | 'valSrcc'>): uPlot.AlignedData {
-  const h = s.lossHistory;
-  const energy = new Map(s.liveEnergy.map((e) => [e.step, e.energy]));
-  const val = new Map(s.valSrcc.map((e) => [e.step, e.srcc]));
-  const steering = (p: History[number], v: number | undefined) => (p.phase === 'steering' ? (v ?? null) : null);
-  return [
-    h.map((_, i) => i),
-    h.map((p) => p.losses.task),
-    h.map((p) => steering(p, p.losses.cam)),
-    h.map((p) => steering(p, energy.get(p.step))),
-    h.map((p) => steering(p, val.get(p.step))),
-  ];
+  const d = lossChartData(s);
+  return [d.x, ...d.series];
 }
 
-/** Task loss, CAM loss, energy-in-mask and validation SRCC (right axis, -1..1) over read-backs (baseline, then steering), drawn with uPlot outside React rendering. */
+/** Task loss, CAM loss, energy-in-mask and validation SRCC (right axis, -1..1) over training steps (a new baseline's, then steering), drawn with uPlot outside React rendering. */
 export function LossChart() {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -31,7 +21,7 @@ export function LossChart() {
         width: host.current.clientWidth || 480,
         height: 160,
         legend: { show: true },
-        axes: [{ stroke: '#9aa4b1', label: 'read-back (every N steps)' }, { stroke: '#9aa4b1' }, { stroke: '#5fd38d', scale: 'energy', side: 1 }],
+        axes: [{ stroke: '#9aa4b1', label: 'step (a new baseline first, then steering)' }, { stroke: '#9aa4b1' }, { stroke: '#5fd38d', scale: 'energy', side: 1 }],
         scales: { x: { time: false }, energy: { range: [-1, 1] } },
         series: [
           {},

@@ -3,6 +3,9 @@ import { useStore, usePick } from '../state/store';
 
 type NumKey = { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings];
 
+/** Settings that shape only a new tiny baseline trained here (Start from: New baseline). */
+const NEW_BASELINE_ONLY = new Set<NumKey>(['inputSize', 'baselineSteps']);
+
 const FIELDS: { key: NumKey; label: string; help: string; step: number }[] = [
   { key: 'lambda', label: 'lambda', help: 'Weight of the heatmap loss against the quality loss.', step: 0.1 },
   {
@@ -23,6 +26,7 @@ const FIELDS: { key: NumKey; label: string; help: string; step: number }[] = [
 export function SettingsPanel() {
   const { settings, updateSettings: update, resetSettings: reset, running } = usePick('settings', 'updateSettings', 'resetSettings', 'running');
   const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
+  const newBaseline = useStore((s) => s.baseModelId === null);
   const layers = base?.camLayers ?? ['conv1', 'conv2', 'cam_target'];
   const defaultLayer = base?.layerName ?? 'cam_target';
 
@@ -35,20 +39,29 @@ export function SettingsPanel() {
         </button>
       </div>
       <div className="settings">
-        {FIELDS.map((f) => (
-          <label key={f.key} className="field" title={f.help}>
-            <span>{f.label}</span>
-            <input
-              type="number"
-              step={f.step}
-              value={settings[f.key]}
-              disabled={running}
-              onChange={(e) => update({ [f.key]: e.target.valueAsNumber })}
-              data-testid={`setting-${f.key}`}
-            />
-            <small>{f.help}</small>
-          </label>
-        ))}
+        {FIELDS.map((f) => {
+          const inert = NEW_BASELINE_ONLY.has(f.key) && !newBaseline;
+          return (
+            <label key={f.key} className={`field${inert ? ' inert' : ''}`} title={f.help}>
+              <span>{f.label}</span>
+              <input
+                type="number"
+                step={f.step}
+                value={settings[f.key]}
+                disabled={running || inert}
+                onChange={(e) => update({ [f.key]: e.target.valueAsNumber })}
+                data-testid={`setting-${f.key}`}
+              />
+              {inert ? (
+                <small data-testid={`setting-${f.key}-note`}>
+                  Applies only to a new baseline (Start from: New baseline); {base?.name ?? 'the chosen base'} has its own{f.key === 'inputSize' ? ' input size' : ' training'}.
+                </small>
+              ) : (
+                <small>{f.help}</small>
+              )}
+            </label>
+          );
+        })}
         <label className="field" title="Which CAM loss drives steering.">
           <span>CAM loss</span>
           <select value={settings.camLoss} disabled={running} onChange={(e) => update({ camLoss: e.target.value as TrainSettings['camLoss'] })} data-testid="setting-camLoss">

@@ -1,21 +1,21 @@
 import { useMemo } from 'react';
 import { TARGET_LAYER } from '../core/config';
-import { currentMask, useStore, usePick } from '../state/store';
+import { useStore, usePick } from '../state/store';
 import { MaskEditor } from './mask/MaskEditor';
-import { useImage } from './useImage';
+import { useMaskStudioContext } from './mask/useMaskStudio';
 
 /**
  * The feature grid steering uses on this photo: a square-input base model's own; a fully
  * convolutional one's follows the photo at its working size (one cell per `stride` pixels); the
  * new tiny baseline's is a quarter of the chosen input size.
  */
-function useGrid(img: HTMLImageElement | null): { w: number; h: number } {
+function useGrid(img: HTMLImageElement | ImageBitmap | null): { w: number; h: number } {
   const inputSize = useStore((s) => s.settings.inputSize);
   const base = useStore((s) => s.models.find((m) => m.id === s.baseModelId));
   return useMemo(() => {
     if (base && base.inputSize === null && base.stride && base.workingSize) {
-      const W = img?.naturalWidth || 1;
-      const H = img?.naturalHeight || 1;
+      const W = (img && ('naturalWidth' in img ? img.naturalWidth : img.width)) || 1;
+      const H = (img && ('naturalHeight' in img ? img.naturalHeight : img.height)) || 1;
       const f = Math.min(1, base.workingSize / Math.max(W, H));
       return { w: Math.max(1, Math.ceil((W * f) / base.stride)), h: Math.max(1, Math.ceil((H * f) / base.stride)) };
     }
@@ -26,12 +26,9 @@ function useGrid(img: HTMLImageElement | null): { w: number; h: number } {
 }
 
 export function TargetPanel() {
-  const mask = useStore(currentMask);
-  const { setMask, maskScope: scope, setMaskScope: setScope } = usePick('setMask', 'maskScope', 'setMaskScope');
-  const photo = useStore((s) => s.photos.find((p) => p.id === s.selectedId));
+  const { maskScope: scope, setMaskScope: setScope } = usePick('maskScope', 'setMaskScope');
   const running = useStore((s) => s.running);
-  const img = useImage(photo?.url);
-  const grid = useGrid(img);
+  const grid = useGrid(useMaskStudioContext().image);
 
   return (
     <div className="panel" data-testid="target-panel">
@@ -46,8 +43,9 @@ export function TargetPanel() {
           </button>
         </div>
       </div>
+      <p className="muted">Draw the region the model should look at here or straight on the large before-image; presets are below.</p>
       <fieldset disabled={running} className="plain">
-        <MaskEditor image={img} imageId={photo?.id ?? null} mask={mask} onChange={setMask} gridSize={grid} />
+        <MaskEditor gridSize={grid} readOnly={running} />
       </fieldset>
     </div>
   );

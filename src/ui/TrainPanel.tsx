@@ -1,27 +1,10 @@
 import { useEffect } from 'react';
 import { client } from '../client/workerClient';
-import { useStore, usePick, type AppState } from '../state/store';
+import { useStore, usePick } from '../state/store';
 import type { TrainPhase } from '../protocol/messages';
+import { ProgressBar } from './ProgressBar';
 
 const PHASE_LABEL: Record<TrainPhase, string> = { preparing: 'Preparing data', baseline: 'Training the quality baseline', steering: 'Steering', pretrain: 'Pretraining' };
-
-/** The steered model's validation SRCC beside the base's, and what the quality guard did, in words. */
-function QualityVerdict({ run }: { run: NonNullable<AppState['lastRun']> }) {
-  const q = run.quality!;
-  const change = q.steered - q.base;
-  const verdict = run.guard
-    ? `The quality guard stopped the run at step ${run.guard.step} (SRCC ${run.guard.value.toFixed(3)}, more than ${q.tolerance} below the base) and rolled it back to step ${run.guard.rolledBackTo}.`
-    : change >= -q.tolerance
-      ? `Quality kept: within the guard's tolerance of ${q.tolerance}.`
-      : `Quality fell by more than ${q.tolerance}.`;
-  return (
-    <span className="quality-verdict" data-testid="quality-verdict" data-change={change.toFixed(4)} data-guard={run.guard ? 'stopped' : 'ok'}>
-      {' '}
-      Validation SRCC {q.base.toFixed(3)} → <b>{q.steered.toFixed(3)}</b> ({change >= 0 ? '+' : ''}
-      {change.toFixed(3)}). {verdict}
-    </span>
-  );
-}
 
 function eta(step: number, total: number, stepsPerSec: number): string {
   if (!stepsPerSec || step >= total) return '';
@@ -51,7 +34,11 @@ export function TrainPanel() {
     return () => window.removeEventListener('keydown', onKey);
   }, [canStart, running, paused]);
 
-  const pct = total ? Math.round((100 * step) / total) : 0;
+  const barLabel = running
+    ? `Fine-tune${paused ? ' (paused)' : ''} · ${phase ? PHASE_LABEL[phase].toLowerCase() : 'starting'}${total ? ` ${step}/${total}` : ''}`
+    : lastRun
+      ? `Fine-tune · last run: ${lastRun.steps} steering steps`
+      : 'Fine-tune · not started';
   return (
     <div className="panel">
       <div className="panel-head">
@@ -91,9 +78,7 @@ export function TrainPanel() {
           ))}
         </select>
       </label>
-      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={step} data-testid="progress">
-        <div className="bar" style={{ width: `${pct}%` }} />
-      </div>
+      <ProgressBar label={barLabel} value={running ? step : lastRun ? 1 : 0} max={running ? total : 1} testId="progress" />
       <div className="status-line" data-testid="train-status" data-running={String(running)} data-phase={phase ?? ''} data-step={step}>
         {running ? (
           <>
@@ -104,7 +89,7 @@ export function TrainPanel() {
         ) : lastRun ? (
           <span data-testid="run-done">
             {lastRun.stopped ? 'Stopped' : 'Done'} after {lastRun.steps} steering steps in {lastRun.seconds.toFixed(1)} s.
-            {lastRun.quality && <QualityVerdict run={lastRun} />}
+            {lastRun.quality && ' The quality verdict is under the images.'}
           </span>
         ) : stage === 'ready' ? (
           'Pick a photo and a target region, then press Fine-tune.'

@@ -1,4 +1,4 @@
-import { useEffect, useEffectEvent, useLayoutEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import { useEffect, useEffectEvent, useLayoutEffect, useRef, useState, type PointerEvent as ReactPointerEvent, type ReactNode } from 'react';
 import type { Mask } from '../../core/mask';
 import { brushSegmentInPlace, cloneMask, fillEllipse, fillPolygon, fillRect, type PaintMode, type UV } from '../../core/maskOps';
 import { drawMaskOverlay, drawPhoto, drawShapePreview, type ShapePreview } from '../../render/maskRender';
@@ -21,6 +21,15 @@ export interface MaskCanvasProps {
   onCommit(next: Mask): void;
   /** Upper bound on the displayed height in CSS pixels (default 640, and at most 75% of the window). */
   maxHeight?: number;
+  /** Ignore the pointer (while a run trains). */
+  readOnly?: boolean;
+  /**
+   * What to show under the mask instead of the photo (the Steer view: the heatmap over the
+   * photo), given the canvas size in device pixels; it fills the stack (class mask-layer).
+   */
+  underlay?: (size: { width: number; height: number }) => ReactNode;
+  /** Prefix of the test ids (a second canvas on the page needs its own). */
+  idPrefix?: string;
 }
 
 type Gesture =
@@ -37,7 +46,7 @@ const clampUV = (p: UV): UV => ({ u: Math.min(1, Math.max(0, p.u)), v: Math.min(
  * that takes the pointer events. Everything is drawn at display resolution; the mask stays at
  * its working resolution.
  */
-export function MaskCanvas({ image, mask, tool, brushSize, softness, opacity, subtract, onCommit, maxHeight = 640 }: MaskCanvasProps) {
+export function MaskCanvas({ image, mask, tool, brushSize, softness, opacity, subtract, onCommit, maxHeight = 640, readOnly = false, underlay, idPrefix = '' }: MaskCanvasProps) {
   const stageRef = useRef<HTMLDivElement>(null);
   const photoRef = useRef<HTMLCanvasElement>(null);
   const maskRef = useRef<HTMLCanvasElement>(null);
@@ -144,7 +153,7 @@ export function MaskCanvas({ image, mask, tool, brushSize, softness, opacity, su
   const brushOpts = (mode: PaintMode) => ({ radiusU: brushSize / 2 / cssW, radiusV: brushSize / 2 / cssH, softness, mode });
 
   const onPointerDown = (e: ReactPointerEvent<HTMLCanvasElement>) => {
-    if (gesture.current || (e.pointerType === 'mouse' && e.button !== 0)) return;
+    if (readOnly || gesture.current || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
     try {
       e.currentTarget.setPointerCapture(e.pointerId);
@@ -170,7 +179,7 @@ export function MaskCanvas({ image, mask, tool, brushSize, softness, opacity, su
   const onPointerMove = (e: ReactPointerEvent<HTMLCanvasElement>) => {
     const g = gesture.current;
     if (!g) {
-      if (e.pointerType !== 'touch') schedule(toUV(e.clientX, e.clientY));
+      if (e.pointerType !== 'touch' && !readOnly) schedule(toUV(e.clientX, e.clientY));
       return;
     }
     if (e.pointerId !== g.pointerId) return;
@@ -230,21 +239,22 @@ export function MaskCanvas({ image, mask, tool, brushSize, softness, opacity, su
     return () => window.removeEventListener('keydown', handler);
   }, []);
 
-  const cursor = tool === 'brush' || tool === 'eraser' ? 'none' : 'crosshair';
+  const cursor = readOnly ? 'default' : tool === 'brush' || tool === 'eraser' ? 'none' : 'crosshair';
 
   return (
     <div className="mask-stage" ref={stageRef}>
       <div className="mask-canvas-stack" style={{ width: cssW, height: cssH }}>
-        <canvas ref={photoRef} width={pxW} height={pxH} className="mask-layer" aria-hidden="true" />
-        <canvas ref={maskRef} width={pxW} height={pxH} className="mask-layer" aria-hidden="true" data-testid="mask-overlay-canvas" />
+        {underlay ? underlay({ width: pxW, height: pxH }) : <canvas ref={photoRef} width={pxW} height={pxH} className="mask-layer" aria-hidden="true" />}
+        <canvas ref={maskRef} width={pxW} height={pxH} className="mask-layer" aria-hidden="true" data-testid={`${idPrefix}mask-overlay-canvas`} />
         <canvas
           ref={uiRef}
           width={pxW}
           height={pxH}
           className="mask-layer mask-interactive"
           style={{ cursor }}
-          data-testid="mask-canvas"
+          data-testid={`${idPrefix}mask-canvas`}
           data-tool={tool}
+          data-readonly={readOnly ? 'true' : undefined}
           aria-label={`Mask drawing area (${tool})`}
           role="img"
           onPointerDown={onPointerDown}

@@ -28,7 +28,7 @@ async function dragOnMask(page: Page, from: [number, number], to: [number, numbe
 test('mask studio: draw, undo/redo, invert, text, upload, per-image scope, reload', async ({ page }, testInfo) => {
   const app = new AppPage(page);
   await app.open('wasm');
-  await page.getByTestId('photo-astronaut').click();
+  await page.getByTestId('photo-raccoon').click();
 
   await page.getByTestId('mask-clear').click();
   expect((await storedMask(page)).area).toBe(0);
@@ -101,21 +101,21 @@ test('mask studio: draw, undo/redo, invert, text, upload, per-image scope, reloa
   await expect(page.getByTestId('mask-upload-error')).toBeVisible();
   expect((await storedMask(page)).area).toBeCloseTo(m.area, 6);
 
-  // per-image scope: a mask for the coffee photo only
+  // per-image scope: a mask for the hibiscus photo only
   await page.getByTestId('scope-per-image').click();
-  await page.getByTestId('photo-coffee').click();
+  await page.getByTestId('photo-hibiscus').click();
   await page.getByTestId('mask-preset-center').click();
-  await expect(page.getByTestId('has-mask-coffee')).toBeVisible();
-  const coffeeArea = (await storedMask(page)).area;
-  await page.getByTestId('photo-astronaut').click();
+  await expect(page.getByTestId('has-mask-hibiscus')).toBeVisible();
+  const hibiscusArea = (await storedMask(page)).area;
+  await page.getByTestId('photo-raccoon').click();
   expect((await storedMask(page)).area).toBeCloseTo(0.5, 2);
 
   // everything survives a reload
   await page.waitForTimeout(600);
   await page.reload();
-  await expect(page.getByTestId('photo-coffee')).toBeVisible();
-  await expect(page.getByTestId('has-mask-coffee')).toBeVisible();
-  await page.getByTestId('photo-coffee').click();
-  expect((await storedMask(page)).area).toBeCloseTo(coffeeArea, 6);
+  await expect(page.getByTestId('photo-hibiscus')).toBeVisible();
+  await expect(page.getByTestId('has-mask-hibiscus')).toBeVisible();
+  await page.getByTestId('photo-hibiscus').click();
+  expect((await storedMask(page)).area).toBeCloseTo(hibiscusArea, 6);
   expect(app.offOrigin).toEqual([]);
 });

@@ -5,9 +5,10 @@ import { AppPage } from './pages/AppPage';
 
 test('a diverging run (learning rate 10) stops with a clear message and loses no model', async ({ page }) => {
   const app = new AppPage(page);
-  await app.open('wasm');
-  await app.tinySettings({ inputSize: 32, baselineSteps: 6, steerSteps: 6, batchSize: 4, emitEvery: 2 });
+  await app.open('wasm', { from: 'newBaseline' });
   await app.newBaseline();
+  await app.preset('corners');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 6, steerSteps: 6, batchSize: 4, emitEvery: 2 });
   await app.fineTune();
   await app.waitDone();
   await page.getByTestId('tab-compare').click();
@@ -38,10 +39,12 @@ test('bad uploads are refused with a message and change nothing', async ({ page 
   const thumbs = page.locator('[data-testid^="photo-"]');
   const count = await thumbs.count();
   const tiny = new PNG({ width: 1, height: 1 });
-  const coffee = await readFile('public/photos/coffee.png');
+  const noise = new PNG({ width: 200, height: 200 });
+  for (let i = 0; i < noise.data.length; i++) noise.data[i] = (i * 7919) % 251;
+  const png = PNG.sync.write(noise);
   const cases = [
     { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('this is not an image') },
-    { name: 'half.png', mimeType: 'image/png', buffer: coffee.subarray(0, Math.floor(coffee.length / 2)) },
+    { name: 'half.png', mimeType: 'image/png', buffer: png.subarray(0, Math.floor(png.length / 2)) },
     { name: 'dot.png', mimeType: 'image/png', buffer: PNG.sync.write(tiny) },
     { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') },
     { name: 'shape.svg', mimeType: 'image/svg+xml', buffer: await readFile('e2e/fixtures/shape.svg') },
@@ -53,7 +56,7 @@ test('bad uploads are refused with a message and change nothing', async ({ page 
     await page.getByRole('button', { name: 'Dismiss' }).click();
   }
   // good files are still accepted afterwards; CMYK JPEG, 16-bit PNG and animated GIF are converted by the browser
-  await page.getByTestId('upload-input').setInputFiles({ name: 'good.png', mimeType: 'image/png', buffer: coffee });
+  await page.getByTestId('upload-input').setInputFiles({ name: 'good.jpg', mimeType: 'image/jpeg', buffer: await readFile('e2e/fixtures/my-photo.jpg') });
   await expect(thumbs).toHaveCount(count + 1);
   await page.getByTestId('upload-input').setInputFiles(['e2e/fixtures/cmyk.jpg', 'e2e/fixtures/gray16.png', 'e2e/fixtures/animated.gif']);
   await expect(thumbs).toHaveCount(count + 4);
@@ -62,9 +65,10 @@ test('bad uploads are refused with a message and change nothing', async ({ page 
 
 test('a worker crash mid-training is reported, the worker restarts, and saved models stay', async ({ page }) => {
   const app = new AppPage(page);
-  await app.open('wasm');
-  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 4, emitEvery: 2 });
+  await app.open('wasm', { from: 'newBaseline' });
   await app.newBaseline();
+  await app.preset('corners');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 4, emitEvery: 2 });
   await app.fineTune();
   await app.waitDone();
   await app.tinySettings({ steerSteps: 400 });
@@ -86,9 +90,10 @@ test('a worker crash mid-training is reported, the worker restarts, and saved mo
 
 test('a lost GPU device mid-run is reported, the app carries on on another backend and offers to resume', async ({ page }) => {
   const app = new AppPage(page);
-  await app.open('webgpu');
-  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 2, emitEvery: 2 });
+  await app.open('webgpu', { from: 'newBaseline' });
   await app.newBaseline();
+  await app.preset('corners');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 2, emitEvery: 2 });
   await app.fineTune();
   await app.waitDone();
   // a long run, lost after a checkpoint (every 3 s) was written
@@ -112,9 +117,10 @@ test('a lost GPU device mid-run is reported, the app carries on on another backe
 
 test('reload mid-training: the run is checkpointed and can be resumed', async ({ page }) => {
   const app = new AppPage(page);
-  await app.open('wasm');
-  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 3000, batchSize: 4, emitEvery: 5 });
+  await app.open('wasm', { from: 'newBaseline' });
   await app.newBaseline();
+  await app.preset('corners');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 3000, batchSize: 4, emitEvery: 5 });
   await app.fineTune();
   const status = page.getByTestId('train-status');
   await expect(status).toHaveAttribute('data-phase', 'steering');
@@ -166,8 +172,9 @@ test('storage unavailable: a clear message, and the app still trains and compare
   await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'storage');
   await expect(page.getByTestId('error-banner')).toContainText('unavailable');
   await page.getByRole('button', { name: 'Dismiss' }).click();
-  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 4, emitEvery: 2 });
   await app.newBaseline();
+  await app.preset('corners');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 4, steerSteps: 4, batchSize: 4, emitEvery: 2 });
   await app.fineTune();
   await app.waitDone();
   await page.getByTestId('tab-compare').click();
@@ -178,9 +185,10 @@ test('storage unavailable: a clear message, and the app still trains and compare
 test('memory: tensors and GPU bytes stay flat over 500 steering steps on WebGPU', async ({ page }) => {
   test.setTimeout(8 * 60_000);
   const app = new AppPage(page);
-  await app.open('webgpu');
-  await app.tinySettings({ inputSize: 32, baselineSteps: 2, steerSteps: 500, batchSize: 2, emitEvery: 25 });
+  await app.open('webgpu', { from: 'newBaseline' });
   await app.newBaseline();
+  await app.preset('corners');
+  await app.tinySettings({ inputSize: 32, baselineSteps: 2, steerSteps: 500, batchSize: 2, emitEvery: 25 });
   await app.fineTune();
   await app.waitDone(7 * 60_000);
   const history = await page.evaluate(() =>

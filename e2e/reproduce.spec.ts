@@ -3,9 +3,9 @@ import { AppPage } from './pages/AppPage';
 
 test('reproduce the four-model experiment in one click, then cancel a second run', async ({ page }) => {
   const app = new AppPage(page);
-  await app.open('wasm');
-  await app.tinySettings({ inputSize: 32, baselineSteps: 60, batchSize: 4, emitEvery: 5 });
+  await app.open('wasm', { from: 'newBaseline' });
   await app.newBaseline();
+  await app.tinySettings({ inputSize: 32, baselineSteps: 60, batchSize: 4, emitEvery: 5 });
   await page.getByTestId('tab-compare').click();
   await page.getByTestId('reproduce-run').click();
   await expect(page.getByTestId('reproduce-status')).toContainText('Model 1 of 4');

@@ -7,11 +7,11 @@ const TINY = { inputSize: 32, baselineSteps: 20, steerSteps: 30, batchSize: 4, e
 for (const backend of ['webgpu', 'wasm'] as const) {
   test(`steer toward the corners on ${backend}`, async ({ page }, testInfo) => {
     const app = new AppPage(page);
-    await app.open(backend);
-    await page.getByTestId('photo-astronaut').click();
+    await app.open(backend, { from: 'newBaseline' });
+    await page.getByTestId('photo-raccoon').click();
     await page.getByTestId('mask-preset-corners').click();
-    await app.tinySettings(TINY);
     await app.newBaseline();
+    await app.tinySettings(TINY);
     await app.fineTune();
     await expect(page.getByTestId('train-status')).toHaveAttribute('data-running', 'true');
     await app.waitDone();

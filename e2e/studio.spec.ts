@@ -1,26 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
+import { strToU8, zipSync } from 'fflate';
 import { AppPage } from './pages/AppPage';
 
 const TINY = { inputSize: 32, baselineSteps: 10, steerSteps: 10, batchSize: 4, emitEvery: 2, lambda: 5, learningRate: 0.005 };
 
 test('train two models, compare them, export, reload and find them again; pause and resume', async ({ page }) => {
   const app = new AppPage(page);
-  await app.open('wasm');
-  await page.getByTestId('photo-astronaut').click();
-  await app.tinySettings(TINY);
+  await app.open('wasm', { from: 'newBaseline' });
+  await page.getByTestId('photo-raccoon').click();
   await app.newBaseline();
+  await app.tinySettings(TINY);
 
-  // watch the coffee photo live while steering (photos ticked in the compare grid are watched)
+  // watch the hibiscus photo live while steering (photos ticked in the compare grid are watched)
   await page.getByTestId('tab-compare').click();
-  await page.getByTestId('grid-image-coffee').check();
+  await page.getByTestId('grid-image-hibiscus').check();
   await page.getByTestId('tab-steer').click();
 
   // model 1: a new baseline, then steered toward the corners
   await page.getByTestId('mask-preset-corners').click();
   await app.fineTune();
   await app.waitDone();
-  await expect(page.getByTestId('watch-coffee')).toHaveAttribute('data-energy', /^\d/);
+  await expect(page.getByTestId('watch-hibiscus')).toHaveAttribute('data-energy', /^\d/);
 
   // model 2: steered toward the centre from the same baseline; pause and resume mid-run
   await page.getByTestId('mask-preset-center').click();
@@ -65,8 +66,8 @@ test('train two models, compare them, export, reload and find them again; pause 
     const mine = (await r.getAttribute('data-testid'))!.startsWith('model-m-');
     if (mine !== (await box.isChecked())) await box.setChecked(mine);
   }
-  await page.getByTestId('grid-image-astronaut').check();
-  await page.getByTestId('grid-image-coffee').check();
+  await page.getByTestId('grid-image-raccoon').check();
+  await page.getByTestId('grid-image-hibiscus').check();
   const grid = page.getByTestId('grid');
   await expect(grid).toHaveAttribute('data-cells', '6', { timeout: 60_000 });
 
@@ -92,7 +93,7 @@ test('train two models, compare them, export, reload and find them again; pause 
   expect(png.readUInt32BE(16)).toBe(120 + 3 * 220);
   expect(png.readUInt32BE(20)).toBe(28 + 2 * 220);
 
-  await page.getByTestId('cell-' + (await rows.first().getAttribute('data-testid'))!.slice(6) + '-astronaut').click();
+  await page.getByTestId('cell-' + (await rows.first().getAttribute('data-testid'))!.slice(6) + '-raccoon').click();
   await expect(page.getByTestId('cell-modal')).toBeVisible();
   // the photo's pristine and 15 distorted copies: predicted score next to the label
   await expect(page.getByTestId('score-table').locator('tbody tr')).toHaveCount(16);
@@ -106,19 +107,49 @@ test('train two models, compare them, export, reload and find them again; pause 
   expect(await page.locator('[data-testid^="model-m-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(names);
   await expect(page.locator('[data-testid="srcc"]').first()).not.toHaveText('–');
 
-  // export a model, import it back: it joins the library as an imported model with its layer choice
-  const [zipDl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-kind="steered"]').first().getByTestId('model-export').click()]);
+  // export a model, import it back: its name, kind, settings and metrics come back, and it is ticked for the grid
+  const exported = page.locator('[data-kind="steered"]').first();
+  const exportedName = (await exported.getAttribute('data-name'))!;
+  const exportedInfo = (await exported.getByTestId('model-info').textContent())!;
+  const exportedSrcc = exportedInfo.match(/SRCC -?\d\.\d{3}/)![0];
+  const [zipDl] = await Promise.all([page.waitForEvent('download'), exported.getByTestId('model-export').click()]);
   expect(zipDl.suggestedFilename()).toMatch(/\.zip$/);
   await page.getByTestId('import-input').setInputFiles(await zipDl.path());
+  const same = page.locator(`[data-testid^="model-m-"][data-name="${exportedName}"]`);
+  await expect(same).toHaveCount(2);
+  const back = same.nth(1);
+  await expect(back).toHaveAttribute('data-kind', 'steered');
+  await expect(back.getByTestId('model-compare')).toBeChecked();
+  await expect(back.getByTestId('model-info')).toContainText(exportedSrcc);
+  await expect(back.getByTestId('model-when')).toContainText(`from ${zipDl.suggestedFilename()}`);
+  const settingsOf = (name: string) =>
+    page.evaluate((n) => {
+      const s = (window as unknown as { __camsteer: { store: { getState(): { models: { name: string; createdAt: number; settings: unknown }[] } } } }).__camsteer.store.getState();
+      return s.models.filter((m) => m.name === n).sort((a, b) => a.createdAt - b.createdAt).map((m) => m.settings);
+    }, name);
+  const [original, restored] = await settingsOf(exportedName);
+  expect(original).toBeTruthy();
+  expect(restored).toEqual(original);
+
+  // a LayersModel from elsewhere (no CamSteer metadata) is named after its file, marked imported, and its explained layer can be chosen
+  const json = JSON.parse(await readFile('public/models/tiny/model.json', 'utf8')) as { userDefinedMetadata?: unknown };
+  delete json.userDefinedMetadata;
+  const foreignZip = zipSync({ 'model.json': strToU8(JSON.stringify(json)), 'weights.bin': new Uint8Array(await readFile('public/models/tiny/weights.bin')) });
+  await page.getByTestId('import-input').setInputFiles({ name: 'foreign.zip', mimeType: 'application/zip', buffer: Buffer.from(foreignZip) });
   const imported = page.locator('[data-kind="imported"]');
   await expect(imported).toHaveCount(1);
-  await expect(imported.getByTestId('model-layer')).toHaveValue('cam_target');
-  await imported.getByTestId('model-layer').selectOption('conv2');
-  await expect(imported.getByTestId('model-layer')).toHaveValue('conv2');
+  await expect(imported).toHaveAttribute('data-name', 'foreign');
+  const layer = imported.getByTestId('model-layer');
+  const layers = await layer.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(layers.length).toBeGreaterThan(1);
+  const current = await layer.inputValue();
+  const pick = layers.find((l) => l !== current)!;
+  await layer.selectOption(pick);
+  await expect(layer).toHaveValue(pick);
   // a broken archive is refused and changes nothing
   await page.getByTestId('import-input').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('PK not really') });
   await expect(page.getByTestId('error-banner')).toHaveAttribute('data-code', 'import');
-  await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(4);
+  await expect(page.locator('[data-testid^="model-m-"]')).toHaveCount(5);
   expect(app.offOrigin).toEqual([]);
   expect(app.cspViolations).toEqual([]);
 });

@@ -24,7 +24,8 @@ export function LossChart() {
         axes: [{ stroke: '#9aa4b1', label: 'step (a new baseline first, then steering)' }, { stroke: '#9aa4b1' }, { stroke: '#5fd38d', scale: 'energy', side: 1 }],
         scales: { x: { time: false }, energy: { range: [-1, 1] } },
         series: [
-          {},
+          // the legend names the x value of the point under the cursor
+          { label: 'step' },
           { label: 'task loss', stroke: '#4cc2ff', width: 1.5 },
           { label: 'CAM loss', stroke: '#ff9f43', width: 1.5 },
           { label: 'energy in mask', stroke: '#5fd38d', width: 1.5, scale: 'energy' },

@@ -11,7 +11,9 @@ type PreviewRequest = Extract<ToWorker, { type: 'preview' }>;
  * validation SRCC (on the same validation set, at the default seed, that the quality guard of a
  * steering run measures it on; cached per model). Requests queue behind other work in the
  * worker; one overtaken by a newer request is dropped, so a quick succession of photo, base and
- * mask changes costs one heatmap.
+ * mask changes costs one heatmap. The SRCC (seconds: the validation photos' distorted copies are
+ * made and labelled first) waits until no other request is queued, so a Fine-tune pressed
+ * meanwhile starts first.
  */
 export class Previewer {
   private latest = 0;
@@ -20,6 +22,8 @@ export class Previewer {
   constructor(
     private readonly session: Session,
     private readonly post: (msg: FromWorker) => void,
+    /** Queue plumbing of the host: whether other requests wait, and a job to run after them. */
+    private readonly queue: { othersWaiting(): boolean; later(job: () => Promise<void>): void },
   ) {}
 
   /** Called when a request arrives (before it is queued): it makes older ones stale. */
@@ -50,15 +54,24 @@ export class Previewer {
     } finally {
       x.dispose();
     }
+    const known = this.quality.get(msg.modelId);
+    if (known) this.post({ type: 'baseQuality', modelId: msg.modelId, ...known });
+    else this.queue.later(() => this.measure(msg));
+  }
+
+  /** The model's validation SRCC, unless the request went stale; after any other queued request. */
+  private async measure(msg: PreviewRequest): Promise<void> {
+    if (this.stale(msg) || !this.session.registry.has(msg.modelId)) return;
+    if (this.queue.othersWaiting()) return this.queue.later(() => this.measure(msg));
     let q = this.quality.get(msg.modelId);
     if (!q) {
-      // let requests that arrived meanwhile overtake this one before the slower measurement
-      await new Promise((r) => setTimeout(r, 0));
-      if (this.stale(msg)) return;
+      const { session } = this;
+      const meta = session.registry.meta(msg.modelId);
       const ids = session.validationIds();
       if (!ids.length) {
         q = { srcc: null, images: 0 };
       } else {
+        const model = await session.registry.model(msg.modelId);
         const set = await session.data.labelled(meta, ids, DEFAULT_SETTINGS.seed, 'validation');
         q = { srcc: await srccOf(model, set, meta.outputIndex), images: set.size };
       }

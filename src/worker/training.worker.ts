@@ -49,7 +49,15 @@ function reportError(e: unknown, code: ErrorCode = codeOf(e)): void {
 }
 
 const session = new Session(post);
-const previewer = new Previewer(session, post);
+/** Requests run one after another; `waiting` counts the queued ones other than previews. */
+let queue: Promise<void> = Promise.resolve();
+let waiting = 0;
+const previewer = new Previewer(session, post, {
+  othersWaiting: () => waiting > 0,
+  later: (job) => {
+    queue = queue.then(() => job().catch((e) => reportError(e)));
+  },
+});
 let control: RunControl | null = null;
 
 /** The device is gone: stop, save nothing from it, and keep the checkpoint as the way back. */
@@ -277,7 +285,6 @@ async function handle(msg: Exclude<ToWorker, TestHookMessage>): Promise<void> {
 }
 
 /** Pause, resume, stop and saliency (and, in test builds, the fault hooks) act at once; everything else runs in arrival order. */
-let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (ev) => {
   const data = ev.data;
   if (__TEST_HOOKS__ && isTestHook(data)) {
@@ -291,6 +298,15 @@ scope.onmessage = (ev) => {
   const msg = data as Exclude<ToWorker, TestHookMessage>;
   if (msg.type === 'preview') previewer.arrived(msg.requestId);
   const run = () => handle(msg).catch((e) => reportError(e, msg.type === 'init' ? 'backend' : undefined));
-  if (['pause', 'resume', 'stop', 'saliency'].includes(msg.type)) void run();
-  else queue = queue.then(run);
+  if (['pause', 'resume', 'stop', 'saliency'].includes(msg.type)) {
+    void run();
+  } else if (msg.type === 'preview') {
+    queue = queue.then(run);
+  } else {
+    waiting++;
+    queue = queue.then(() => {
+      waiting--;
+      return run();
+    });
+  }
 };

@@ -5,6 +5,9 @@ const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`
 /** What the quality guard did, in a sentence. */
 function verdictOf(run: NonNullable<AppState['lastRun']>, ok: boolean): string {
   const q = run.quality!;
+  if (run.guard?.rolledBackTo === 0) {
+    return `The quality guard stopped the run at its first check (step ${run.guard.step}: validation SRCC ${run.guard.value.toFixed(3)}, more than ${q.tolerance} below the base's) and rolled it back to the start: nothing of the steering was kept. Try a smaller learning rate or lambda.`;
+  }
   if (run.guard) {
     return `The quality guard stopped the run at step ${run.guard.step}: validation SRCC had fallen to ${run.guard.value.toFixed(3)}, more than ${q.tolerance} below the base's, so the model was rolled back to step ${run.guard.rolledBackTo}, its last point within the guard.`;
   }
@@ -26,7 +29,7 @@ export function QualityVerdict() {
   const ok = change >= -q.tolerance;
   return (
     <div
-      className={`quality-verdict ${ok ? 'ok' : 'bad'}`}
+      className={`quality-verdict ${ok && run.guard?.rolledBackTo !== 0 ? 'ok' : 'bad'}`}
       role="status"
       data-testid="quality-verdict"
       data-change={String(change)}
@@ -36,7 +39,7 @@ export function QualityVerdict() {
       data-guard={run.guard ? 'stopped' : 'ok'}
       data-kept={String(ok)}
     >
-      <b>{ok ? 'Quality kept' : 'Quality lost'}</b>: validation SRCC {q.base.toFixed(3)} (base) → <b>{q.steered.toFixed(3)}</b> (steered),{' '}
+      <b>{run.guard?.rolledBackTo === 0 ? 'Nothing steered' : ok ? 'Quality kept' : 'Quality lost'}</b>: validation SRCC {q.base.toFixed(3)} (base) → <b>{q.steered.toFixed(3)}</b> (steered),{' '}
       <b>{signed(change)}</b>. {verdictOf(run, ok)}
     </div>
   );

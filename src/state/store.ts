@@ -365,7 +365,10 @@ const auditSlice: Slice<AuditSlice> = (set) => ({
   beginAudit: (auditRequestId) => set({ auditRequestId, auditNote: null, auditProgress: { phase: 'starting', fraction: 0 } }),
   setAuditProgress: (requestId, auditProgress) => set((s) => (requestId === s.auditRequestId ? { auditProgress } : {})),
   setAuditReport: (requestId, modelId, imageIds, report) =>
-    set((s) => ({ auditReports: { ...s.auditReports, [modelId]: { report, imageIds } }, auditProgress: requestId === s.auditRequestId ? null : s.auditProgress })),
+    set((s) => ({
+      auditReports: { ...s.auditReports, [modelId]: { report, imageIds } },
+      ...(requestId === s.auditRequestId ? { auditProgress: null, auditNote: null } : {}),
+    })),
 });
 
 const reproduceSlice: Slice<ReproduceSlice> = (set) => ({

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { AppPage } from './pages/AppPage';
 
@@ -19,7 +20,11 @@ test('reproduce the four-model experiment in one click, then cancel a second run
     expect(Number(await row.getAttribute('data-energy'))).toBeGreaterThan(Number(await row.getAttribute('data-baseline')));
   }
   await expect(page.locator('[data-name^="Reproduction · "]')).toHaveCount(4);
-  await expect(page.getByTestId('grid')).toHaveAttribute('data-cells', String(4 * 3), { timeout: 120_000 });
+  // the figure: the four models on the test photos the app shows
+  const app20 = (JSON.parse(await readFile('public/photos/index.json', 'utf8')) as { id: string; app?: boolean }[]).filter((p) => p.app).map((p) => p.id);
+  const testPhotos = (JSON.parse(await readFile('public/data/splits.json', 'utf8')) as { test: string[] }).test.filter((id) => app20.includes(id));
+  expect(testPhotos.length).toBeGreaterThan(0);
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-cells', String(4 * testPhotos.length), { timeout: 120_000 });
 
   await page.getByTestId('reproduce-run').click();
   await expect(page.getByTestId('reproduce-status')).toBeVisible();

@@ -5,6 +5,8 @@ import { buildEvalSplit, DEFAULT_DATA_CONFIG, type IqaDataConfig } from '../core
 import { jpegJsCodec } from '../core/iqa/jpegCodec';
 import { buildAugmentedSet, buildFixedSet, type IqaSample, type Reference } from '../core/iqa/samples';
 import { checkSplits, type Splits } from '../core/iqa/splits';
+import { MAX_CSV_BYTES } from '../core/limits';
+import { confineTo, readRegularFile, statOr } from './files';
 import { CliError } from './io';
 import type { InputPath } from './outputs';
 import { readImage, prepareInput, type Fit } from './images';
@@ -120,10 +122,12 @@ export interface ScoredImage {
  */
 export function scoredFolder(dir: string, inputSize: number, fit: Fit): ScoredImage[] {
   const csv = join(dir, 'scores.csv');
-  if (!existsSync(dir)) throw new CliError(`--data ${dir}: no such directory`);
+  const st = statOr(dir, (d) => new CliError(`--data ${dir}: ${d === 'no such file or directory' ? 'no such directory' : d}`));
+  if (!st.isDirectory()) throw new CliError(`--data ${dir}: not a directory`);
   if (!existsSync(csv)) throw new CliError(`--data ${dir}: no scores.csv in it (one "file,score" line per image)`);
   const out: ScoredImage[] = [];
-  readFileSync(csv, 'utf8')
+  readRegularFile(csv, { maxBytes: MAX_CSV_BYTES, what: 'a scores.csv', fail: (d) => new CliError(`${csv}: ${d}`) })
+    .toString('utf8')
     .split(/\r?\n/)
     .forEach((line, i) => {
       const t = line.trim();
@@ -136,8 +140,10 @@ export function scoredFolder(dir: string, inputSize: number, fit: Fit): ScoredIm
         if (i === 0 && out.length === 0) return; // header
         throw new CliError(`${csv}:${i + 1}: expected "file,score", got "${t}"`);
       }
+      const c = confineTo(dir, file);
+      if (!c.ok && !c.missing) throw new CliError(`${csv}:${i + 1}: the image "${file}" is refused: ${c.why}; scores.csv may only name files inside its folder`);
       const path = join(dir, file);
-      out.push({ path, file, score, image: prepareInput(readImage(path), inputSize, fit) });
+      out.push({ path, file, score, image: prepareInput(readImage(c.ok ? c.path : path), inputSize, fit) });
     });
   if (out.length < 3) throw new CliError(`${csv}: at least 3 scored images are needed for rank correlations (found ${out.length})`);
   return out;

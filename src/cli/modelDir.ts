@@ -5,7 +5,7 @@ import { asCallerError, checkModelJson, fromArtifacts, toArtifacts, type StoredA
 import { SCORE_SCALE } from '../core/config';
 import { MAX_MODEL_JSON_BYTES, MAX_ZIP_BYTES } from '../core/limits';
 import { camLayerNames } from '../core/model';
-import { checkFiniteScore, checkFiniteWeights, ModelCheckError } from '../core/modelCheck';
+import { checkFiniteWeights, ModelCheckError } from '../core/modelCheck';
 import { ModelImportError, unzipModel } from '../core/modelZip';
 import { confineTo, readRegularFile, statOr } from './files';
 import { CliError, UsageError } from './io';
@@ -35,15 +35,6 @@ export interface LoadedModel {
 /** The first line of an error's message (tfjs's own errors can run to several). */
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
-}
-
-async function asCallerErrorAsync(f: () => Promise<void>, fail: (detail: string) => Error): Promise<void> {
-  try {
-    await f();
-  } catch (e) {
-    if (e instanceof ModelCheckError) throw fail(e.detail);
-    throw e;
-  }
 }
 
 interface ModelJson {
@@ -158,7 +149,6 @@ export async function loadModel(path: string, layer?: string): Promise<LoadedMod
       throw new ModelDirError(path, `its input is ${JSON.stringify(inShape)}; a square RGB image input [null, S, S, 3] is needed`);
     }
     if (outShape.length !== 2 || outShape[1] !== 1) throw new ModelDirError(path, `its output is ${JSON.stringify(outShape)}; a scalar score [null, 1] is needed`);
-    await asCallerErrorAsync(() => checkFiniteScore(model), (d) => new ModelDirError(path, d));
     const layers = camLayerNames(model);
     if (layers.length === 0) throw new ModelDirError(path, 'it has no layer with a spatial [h, w, channels] output to explain');
     const metadata = a.userDefinedMetadata ?? {};

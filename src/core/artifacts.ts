@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkFiniteWeights, checkManifest, checkTopology, entryBytes, guardedBuild, ModelCheckError } from './modelCheck';
+import { checkFiniteScore, checkFiniteWeights, checkManifest, checkTopology, entryBytes, guardedBuild, ModelCheckError } from './modelCheck';
 
 /** A LayersModel in the files of the tfjs format, weights joined in one buffer. */
 export interface StoredArtifacts {
@@ -77,10 +77,12 @@ export async function toArtifacts(model: tf.LayersModel, userDefinedMetadata?: R
 
 /**
  * A LayersModel from its artifacts: the topology deserialised (every weight a layer asks for
- * counted against the manifest before it is allocated, modelCheck.guardedBuild; a
- * ModelCheckError otherwise), then the weights set by `loadWeights` inside a tidy. (tfjs-layers 4.22's own loader leaks one tensor per weight with
- * a Keras constraint: `LayerVariable.write` never disposes `constraint.apply`'s result. The tidy
- * frees it; variables are not freed by a tidy.) Optimizer weights in the manifest are ignored.
+ * counted against the manifest before it is allocated, modelCheck.guardedBuild), then the
+ * weights set by `loadWeights` inside a tidy, then its score on a plain grey image checked
+ * finite (modelCheck.checkFiniteScore); a ModelCheckError when a check fails. (tfjs-layers
+ * 4.22's own loader leaks one tensor per weight with a Keras constraint: `LayerVariable.write`
+ * never disposes `constraint.apply`'s result. The tidy frees it; variables are not freed by a
+ * tidy.) Optimizer weights in the manifest are ignored.
  */
 export async function fromArtifacts(a: StoredArtifacts): Promise<tf.LayersModel> {
   const model = await guardedBuild(a.modelTopology, a.weightSpecs);
@@ -93,6 +95,7 @@ export async function fromArtifacts(a: StoredArtifacts): Promise<tf.LayersModel>
       tf.dispose(Object.values(values));
     }
     if (a.userDefinedMetadata) model.setUserDefinedMetadata(a.userDefinedMetadata);
+    await checkFiniteScore(model);
     return model;
   } catch (e) {
     model.dispose();

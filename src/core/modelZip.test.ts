@@ -114,3 +114,28 @@ describe('hostile model zips (docs/bad-input.md)', () => {
     );
   });
 });
+
+describe('model limits checked before the work they protect', () => {
+  it('refuses an input larger than 1024 px a side from the topology, before building', async () => {
+    const a = await toArtifacts(buildTinyModel(16, 1));
+    const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
+    const wide = JSON.parse(JSON.stringify(json).replace('"batch_input_shape":[null,16,16,3]', '"batch_input_shape":[null,5000,5000,3]'));
+    expect(JSON.stringify(wide)).toContain('5000');
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(wide)), 'weights.bin': new Uint8Array(a.weightData) }))).toThrow(
+      /its input layer "\w+" takes \[null,5000,5000,3\]; inputs up to 1024 px a side are accepted/,
+    );
+  });
+
+  it('refuses a layer whose output for one image passes 64 M values, after building and before any forward pass', async () => {
+    const input = tf.input({ shape: [32, 32, 3] });
+    const up = tf.layers.upSampling2d({ size: [300, 300], name: 'blow_up' }).apply(input) as tf.SymbolicTensor;
+    const conv = tf.layers.conv2d({ filters: 2, kernelSize: 3, name: 'conv' }).apply(up) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 1 }).apply(tf.layers.globalAveragePooling2d({}).apply(conv)) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const a = await toArtifacts(model);
+    model.dispose();
+    const before = tf.memory().numTensors;
+    await expect(fromArtifacts(a)).rejects.toThrow(/its layer "blow_up" outputs \[null,9600,9600,3\] per image \(276\.5 M values\); the limit is 64\.0 M/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

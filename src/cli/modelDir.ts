@@ -5,7 +5,7 @@ import { asCallerError, checkModelJson, fromArtifacts, toArtifacts, type StoredA
 import { SCORE_SCALE } from '../core/config';
 import { MAX_MODEL_JSON_BYTES, MAX_ZIP_BYTES } from '../core/limits';
 import { camLayerNames } from '../core/model';
-import { checkFiniteWeights, ModelCheckError } from '../core/modelCheck';
+import { checkFiniteWeights, manifestGroups, ModelCheckError } from '../core/modelCheck';
 import { ModelImportError, unzipModel } from '../core/modelZip';
 import { confineTo, readRegularFile, statOr } from './files';
 import { CliError, UsageError } from './io';
@@ -88,10 +88,11 @@ function readDirArtifacts(dir: string, jsonPath: string): StoredArtifacts {
   }
   if (json.format && json.format !== 'layers-model') throw new ModelDirError(dir, `model.json is a tfjs "${json.format}", not a "layers-model"`);
   if (!Array.isArray(json.weightsManifest)) throw new ModelDirError(dir, 'model.json has no weightsManifest');
-  const specs = json.weightsManifest.flatMap((g) => g?.weights ?? []);
   const fail = (d: string) => new ModelDirError(dir, d);
+  const groups = asCallerError(() => manifestGroups(json.weightsManifest), fail);
+  const specs = groups.flatMap((g) => g.weights);
   const declared = asCallerError(() => checkModelJson(json.modelTopology, specs), fail);
-  const files = weightFiles(dir, dirname(jsonPath), json.weightsManifest.flatMap((g) => g?.paths ?? []), declared);
+  const files = weightFiles(dir, dirname(jsonPath), groups.flatMap((g) => g.paths), declared);
   const data = Buffer.concat(
     files.map((f) => {
       const b = readRegularFile(f.path, { maxBytes: f.size, what: 'a weight file', fail: (d) => new ModelDirError(dir, `the weight file "${f.name}" ${d}`) });

@@ -38,6 +38,17 @@ export function weightPathProblem(name: unknown): string | null {
   return null;
 }
 
+/** A weights manifest's groups, each with its `paths` and `weights` lists (throws when malformed). */
+export function manifestGroups(manifest: unknown): { paths: unknown[]; weights: tf.io.WeightsManifestEntry[] }[] {
+  if (!Array.isArray(manifest)) throw new ModelCheckError('model.json has no weightsManifest list');
+  return manifest.map((g: { paths?: unknown; weights?: unknown } | null) => {
+    if (!g || typeof g !== 'object' || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
+      throw new ModelCheckError("its weightsManifest is malformed: every group needs a list of paths and a list of weights");
+    }
+    return { paths: g.paths as unknown[], weights: g.weights as tf.io.WeightsManifestEntry[] };
+  });
+}
+
 /** Values a shape holds; NaN unless every dimension is a non-negative safe integer. */
 export function shapeValues(shape: unknown): number {
   if (!Array.isArray(shape)) return NaN;

@@ -103,6 +103,8 @@ describe('hostile model zips (docs/bad-input.md)', () => {
     expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(big)), 'weights.bin': bin }))).toThrow(/its layer "cam_target" declares filters 1000000/);
     const negative = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'a', shape: [-1000, 1000], dtype: 'float32' }, { name: 'b', shape: [1000, 1000], dtype: 'float32' }] }] };
     expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(negative)), 'weights.bin': bin }))).toThrow(/the weight "a" has the shape \[-1000,1000\]/);
+    const malformed = { ...json, weightsManifest: [{ paths: 'weights.bin', weights: {} }] };
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(malformed)), 'weights.bin': bin }))).toThrow(/its weightsManifest is malformed/);
   });
 
   it('refuses NaN and infinite weights on import, naming the first bad tensor', async () => {

@@ -1,7 +1,7 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { asCallerError, assembleArtifacts, checkModelJson, type ModelJson, type StoredArtifacts } from './artifacts';
 import { MAX_MODEL_JSON_BYTES, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, MAX_ZIP_ENTRIES } from './limits';
-import { weightPathProblem } from './modelCheck';
+import { manifestGroups, weightPathProblem } from './modelCheck';
 
 /** model.json as read from an untrusted file: every field may be missing. */
 type UntrustedModelJson = Partial<ModelJson>;
@@ -97,14 +97,16 @@ export function unzipModel(data: Uint8Array): StoredArtifacts {
   }
   if (!json || typeof json !== 'object' || !json.modelTopology) throw new ModelImportError('model.json has no modelTopology (is it a tfjs LayersModel?).');
   if (!Array.isArray(json.weightsManifest)) throw new ModelImportError('model.json has no weightsManifest.');
-  const specs = json.weightsManifest.flatMap((g) => g?.weights ?? []);
-  const declared = asCallerError(() => checkModelJson(json.modelTopology, specs), (d) => new ModelImportError(`${d}.`));
+  const fail = (d: string) => new ModelImportError(`${d}.`);
+  const groups = asCallerError(() => manifestGroups(json.weightsManifest), fail);
+  const specs = groups.flatMap((g) => g.weights);
+  const declared = asCallerError(() => checkModelJson(json.modelTopology, specs), fail);
   const names: string[] = [];
-  for (const group of json.weightsManifest) {
-    for (const p of group?.paths ?? []) {
+  for (const group of groups) {
+    for (const p of group.paths) {
       const bad = weightPathProblem(p);
       if (bad) throw new ModelImportError(`the weight path ${JSON.stringify(p)} in model.json is refused: ${bad}.`);
-      const entry = byName.get(dir + p) ?? byName.get(p);
+      const entry = byName.get(dir + (p as string)) ?? byName.get(p as string);
       if (!entry) throw new ModelImportError(`the weight file "${p}" named in model.json is missing from the archive.`);
       names.push(entry.name);
     }

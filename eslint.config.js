@@ -6,7 +6,8 @@ import globals from 'globals';
 /** A layer may not import from these folders of src/ (docs/architecture.md, "Layers"). */
 const layer = (folder, forbidden, extra = []) => ({
   files: [`src/${folder}/**/*.{ts,tsx}`],
-  ignores: ['**/*.test.ts'],
+  // tests and the fixtures only tests use run on Node
+  ignores: ['**/*.test.ts', '**/testUtil.ts', '**/*Fixtures.ts'],
   rules: {
     'no-restricted-imports': [
       'error',

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 test('reproduce the four-model experiment in one click, then cancel a second run', async ({ page }) => {

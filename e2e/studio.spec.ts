@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 const TINY = { inputSize: 32, baselineSteps: 10, steerSteps: 10, batchSize: 4, emitEvery: 2, lambda: 5, learningRate: 0.005 };

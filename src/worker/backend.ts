@@ -59,15 +59,16 @@ function probeWebGl(): Probe {
   return { ok: true, software: /swiftshader|llvmpipe|software/i.test(renderer), adapter: renderer, why: '' };
 }
 
-async function activate(name: BackendName): Promise<boolean> {
+/** Starts a backend; resolves to null when it runs, else why it did not. */
+async function activate(name: BackendName): Promise<string | null> {
   try {
     // wasm lacks some backprop kernels and cpu's Conv2DBackpropFilter is very slow.
     if (name === 'wasm' || name === 'cpu') registerTrainingKernels(name);
     const ok = await tf.setBackend(name);
     await tf.ready();
-    return ok && tf.getBackend() === name;
-  } catch {
-    return false;
+    return ok && tf.getBackend() === name ? null : 'tfjs did not switch to it';
+  } catch (e) {
+    return (e instanceof Error ? e.message : String(e)).split('\n')[0];
   }
 }
 
@@ -77,7 +78,10 @@ async function activate(name: BackendName): Promise<boolean> {
  */
 export function watchDeviceLoss(onLost: (reason: string) => void): void {
   const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
-  device?.lost?.then((info) => onLost([info.reason, info.message].filter(Boolean).join(': ') || 'unknown reason'));
+  device?.lost?.then(
+    (info) => onLost([info.reason, info.message].filter(Boolean).join(': ') || 'unknown reason'),
+    (e: unknown) => onLost(`the device reported its loss with an error (${e instanceof Error ? e.message : String(e)})`),
+  );
 }
 
 /** Test hook: destroys the WebGPU device, which the browser reports as a loss. */
@@ -109,8 +113,9 @@ export async function initBackend(choice: BackendChoice): Promise<BackendInfo> {
       reasons.push(`${name}: skipped, the adapter is software (${probe.adapter}); wasm is faster on a CPU`);
       continue;
     }
-    if (!(await activate(name))) {
-      reasons.push(`${name}: failed to initialise`);
+    const failed = await activate(name);
+    if (failed) {
+      reasons.push(`${name}: failed to initialise (${failed})`);
       continue;
     }
     reasons.push(`${name}: selected${choice === name ? ' (requested)' : choice === 'auto' ? ' (auto)' : ` (fallback from ${choice})`}`);

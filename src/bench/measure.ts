@@ -1,5 +1,5 @@
 /**
- * The benchmark's measurement, shared by Node (scripts/bench.ts) and the browser worker
+ * The benchmark's measurement, shared by Node (scripts/bench/) and the browser worker
  * (src/bench/bench.worker.ts) so every environment in the table is timed the same way:
  * the real training step (one-pass differentiable GradCAM loss, Adam, batch 8), one- vs
  * two-pass, and the live view's heatmap emission every N steps. Pure tfjs: no DOM, no Node.
@@ -106,6 +106,14 @@ export interface BenchRow {
    * `extras`: the backend's own numeric tf.memory() fields (GPU bytes on webgl/webgpu).
    */
   memory: { numBytes: number; wasmHeapBytes?: number; extras?: Record<string, number> };
+  /** Node webgpu rows: the adapter Dawn gave (software or hardware, so runs cannot be confused). */
+  gpuAdapter?: { vendor: string; architecture: string; description: string; device: string; isFallbackAdapter: boolean | null; software: boolean; icd?: string };
+  /** wasm rows: threads tfjs-backend-wasm runs. */
+  wasmThreads?: number;
+  /** With --gpu-memory: nvidia-smi's peak during the row over the level before it (MiB, whole GPU). */
+  gpuMemoryPeakMiB?: number;
+  /** Where the model's weights came from (trained folder or random with a seed). */
+  weights?: string;
   /** Browser rows: the backend initBackend started (checked against the one asked for). */
   backend?: { name: string; adapter: string; fallbackAdapter: boolean | null; reasons: string[] };
   /** Browser rows: live-view frames the worker posted (transferred) and the page received. */

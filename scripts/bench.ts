@@ -92,7 +92,10 @@ async function main(): Promise<number> {
   }
   const t0 = performance.now();
   const loadStart = loadavg();
-  await tf.ready(); // models are built and probed before any env has set its backend
+  // Models are built and probed on cpu before an env starts its backend (tf.ready() would start
+  // wasm, whose .wasm files the GPU bundle does not carry).
+  tf.env().set('PROD', true);
+  await tf.setBackend('cpu');
   const rows: Row[] = [];
   const torchRows: TorchRow[] = [];
   const notes: string[] = [];

@@ -56,7 +56,7 @@ export function printTables(rows: Row[], torch: TorchRow[]): void {
   console.table(
     rows.map((r) => ({
       env: r.env,
-      model: `${r.model}@${r.inputSize}`,
+      model: r.model.includes('@') ? r.model : `${r.model}@${r.inputSize}`,
       batch: r.batch,
       'ms/step (median)': fmt(r.medianMs),
       'min ms': fmt(r.minMs),

@@ -41,12 +41,21 @@ setWasmPaths({
 /**
  * Threads for tfjs-backend-wasm: one per logical core, which needs SharedArrayBuffer, which a
  * browser gives only to a cross-origin isolated page (COOP same-origin + COEP require-corp).
- * Elsewhere tfjs runs its single-threaded SIMD build.
+ * Elsewhere tfjs runs its single-threaded SIMD build. tfjs's wasm sizes its thread pool as
+ * min(asked, hardwareConcurrency / 2, 8), assuming two hardware threads per core, which leaves
+ * half the cores idle on machines without SMT (a 2-vCPU VM gets one thread). So while the module
+ * starts, the worker reports twice its core count; `restore` undoes that once it has started.
  */
-function configureWasmThreads(): void {
+function configureWasmThreads(): { restore(): void } {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  if (!isolated) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  else setThreadsCount(Math.max(1, navigator.hardwareConcurrency || 1));
+  if (!isolated) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return { restore: () => undefined };
+  }
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  setThreadsCount(cores);
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: cores * 2, configurable: true });
+  return { restore: () => void delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency };
 }
 
 /** "WebAssembly (SIMD, 2 threads)": the badge shows it. */
@@ -93,10 +102,14 @@ async function activate(name: BackendName): Promise<boolean> {
   try {
     // wasm lacks some backprop kernels and cpu's Conv2DBackpropFilter is very slow.
     if (name === 'wasm' || name === 'cpu') registerTrainingKernels(name);
-    if (name === 'wasm') configureWasmThreads();
-    const ok = await tf.setBackend(name);
-    await tf.ready();
-    return ok && tf.getBackend() === name;
+    const threads = name === 'wasm' ? configureWasmThreads() : null;
+    try {
+      const ok = await tf.setBackend(name);
+      await tf.ready();
+      return ok && tf.getBackend() === name;
+    } finally {
+      threads?.restore();
+    }
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 
 /** Debian's chromium where present (Playwright's browser download does not work on our machines). */
 const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const PORT = 4173;
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -17,6 +18,13 @@ export type NodeBackend = TrainingBackend | 'webgpu';
  * and VK_ICD_FILENAMES / VK_DRIVER_FILES are not set.
  */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+/** Where Dawn's dlopen("libvulkan.so.1") looks besides LD_LIBRARY_PATH (Debian/Ubuntu multiarch, then the rest). */
+const VULKAN_LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu'];
+
+function hasVulkanLoader(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), ...VULKAN_LOADER_DIRS];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
+}
 
 /** The WebGPU adapter behind the webgpu backend, as results report it. */
 export interface AdapterDescription {
@@ -117,6 +125,7 @@ async function provideNavigatorGpu(note: (line: string) => void): Promise<Adapte
     if (adapter) note(`webgpu: no GPU adapter found; using SwiftShader (software Vulkan) through VK_ICD_FILENAMES=${SWIFTSHADER_ICD}`);
   }
   if (!adapter) {
+    if (process.platform === 'linux' && !hasVulkanLoader()) throw new NoWebGpuAdapterError('Dawn needs the Vulkan loader, libvulkan.so.1, which is not installed (Debian: apt-get install libvulkan1)');
     const tried = process.env.VK_ICD_FILENAMES ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : `no Vulkan driver; ${SWIFTSHADER_ICD} ${existsSync(SWIFTSHADER_ICD) ? 'did not work either' : 'is not installed (Debian: apt-get install chromium)'}`;
     throw new NoWebGpuAdapterError(`Dawn found none; ${tried}`);
   }

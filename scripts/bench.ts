@@ -102,6 +102,57 @@ async function main(): Promise<number> {
   const gpu = o.gpuMemory ? new GpuMemorySampler() : undefined;
   gpu?.start();
   const b = await setUpBrowser(o, notes);
+  let cold: ColdStart | null = null;
+  /** Writes the results file: after every row (a run stopped by a time limit keeps what it measured) and at the end. */
+  const write = (final: boolean) => {
+    const extra: string[] = [];
+    if (rows.some((r) => r.env.startsWith('node-'))) {
+      extra.push(
+        'streamingOverhead on node rows: emulation of the worker-side live view (computeCam on one image, readback and energy-in-mask ' +
+          `every ${o.emitEvery} steps, as src/worker/session.ts does); excludes postMessage and canvas drawing.`,
+      );
+    }
+    if (rows.some((r) => isBrowserEnv(r.env))) {
+      extra.push(
+        'chromium rows: bench.html of the production build (vite preview, same CSP and isolation headers as the app), one fresh headless Chromium per env x model, ' +
+          'the step in a module worker on the app\'s initBackend (src/backends/browser.ts).',
+      );
+    }
+    if (rows.some((r) => r.gpuMemoryPeakMiB !== undefined)) {
+      extra.push('gpuMemoryPeakMiB: nvidia-smi memory.used sampled every 100 ms, the peak during the row minus the level before it (whole GPU, CUDA/Vulkan context included).');
+    }
+    for (const [env, a] of Object.entries(b.adapters)) extra.push(`${env} adapter: ${a.adapter}${a.software ? ' (software)' : ''}`);
+    extra.push('tiny = buildTinyModel(size, 7, { nonNegativeScore: true }), the in-app baseline model; models/tiny and mobilenetv2 are the shipped folders with their trained weights (at another --size the same weights, input layer resized).');
+    const results = {
+      date: new Date().toISOString(),
+      machine: {
+        cpu: cpus()[0]?.model ?? 'unknown',
+        cores: cpus().length,
+        loadAverageStart: loadStart,
+        loadAverageEnd: loadavg(),
+        node: process.version,
+        tfjs: tf.version.tfjs,
+        chromium: b.chromiumVersion,
+        chromiumPath: b.chromiumVersion ? (SYSTEM_CHROMIUM ?? "Playwright's bundled chromium") : null,
+      },
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      options: { ...o, out: undefined, envsExplicit: undefined, dist: relative(ROOT, o.dist) },
+      wallSeconds: (performance.now() - t0) / 1000,
+      rows,
+      torch: torchRows,
+      ratios: ratios(rows, torchRows),
+      /** Median ms from navigation to the app's ready badge on ?backend=wasm (null: not measured). */
+      coldStartMs: cold ? cold.medianMs : null,
+      /** The app's entry chunk (assets/index-*.js of the production build), gzip level 9 (null: not measured). */
+      mainBundleGzipBytes: b.bundles ? b.bundles.main.gzipBytes : null,
+      coldStart: cold,
+      bundles: b.bundles,
+      notes: [...notes, ...extra, ...(final ? [] : ['partial: the run did not finish (stopped by a time limit?)'])],
+    };
+    mkdirSync(dirname(o.out), { recursive: true });
+    writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
+    return results.notes;
+  };
   const late = () => o.deadline > 0 && (performance.now() - t0) / 1000 > o.deadline;
   const sizes = o.sizes.length ? o.sizes : [undefined];
   for (const id of o.models) {
@@ -128,6 +179,7 @@ async function main(): Promise<number> {
           try {
             const row = isBrowserEnv(env) ? await benchBrowser(env, m, o, batch, b.base!) : await benchNode(env, m, o, batch, gpu);
             rows.push(row);
+            write(false);
             console.log(`${fmt(row.medianMs)} ms/step`);
           } catch (e) {
             console.log('failed');
@@ -145,6 +197,7 @@ async function main(): Promise<number> {
         try {
           const t = await benchTorch(m, { root: ROOT, device: o.torchDevice as 'cpu' | 'cuda', threads: o.torchThreads, batch, warmup: o.warmup, steps: o.steps, tfjsLoss, gpuMemory: gpu });
           torchRows.push(...t);
+          write(false);
           console.log(t.map((r) => (r.skipped ? `skipped (${r.skipped})` : `${fmt(r.medianMs)} ms/step${r.device === 'cpu' ? ` (${r.threads} thr)` : ''}`)).join(', '));
         } catch (e) {
           console.log('failed');
@@ -153,7 +206,6 @@ async function main(): Promise<number> {
       }
     }
   }
-  let cold: ColdStart | null = null;
   if (b.base && o.coldStart > 0) {
     process.stdout.write(`cold start (?backend=wasm, ${o.coldStart} fresh contexts) ... `);
     try {
@@ -168,51 +220,7 @@ async function main(): Promise<number> {
   gpu?.stop();
   if (gpu?.error) notes.push(`GPU memory not sampled: ${gpu.error}`);
 
-  if (rows.some((r) => r.env.startsWith('node-'))) {
-    notes.push(
-      'streamingOverhead on node rows: emulation of the worker-side live view (computeCam on one image, readback and energy-in-mask ' +
-        `every ${o.emitEvery} steps, as src/worker/session.ts does); excludes postMessage and canvas drawing.`,
-    );
-  }
-  if (rows.some((r) => isBrowserEnv(r.env))) {
-    notes.push(
-      'chromium rows: bench.html of the production build (vite preview, same CSP and isolation headers as the app), one fresh headless Chromium per env x model, ' +
-        'the step in a module worker on the app\'s initBackend (src/backends/browser.ts).',
-    );
-  }
-  if (rows.some((r) => r.gpuMemoryPeakMiB !== undefined)) {
-    notes.push('gpuMemoryPeakMiB: nvidia-smi memory.used sampled every 100 ms, the peak during the row minus the level before it (whole GPU, CUDA/Vulkan context included).');
-  }
-  for (const [env, a] of Object.entries(b.adapters)) notes.push(`${env} adapter: ${a.adapter}${a.software ? ' (software)' : ''}`);
-  notes.push('tiny = buildTinyModel(size, 7, { nonNegativeScore: true }), the in-app baseline model; models/tiny and mobilenetv2 are the shipped folders with their trained weights (at another --size the same weights, input layer resized).');
-  const results = {
-    date: new Date().toISOString(),
-    machine: {
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cores: cpus().length,
-      loadAverageStart: loadStart,
-      loadAverageEnd: loadavg(),
-      node: process.version,
-      tfjs: tf.version.tfjs,
-      chromium: b.chromiumVersion,
-      chromiumPath: b.chromiumVersion ? (SYSTEM_CHROMIUM ?? "Playwright's bundled chromium") : null,
-    },
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    options: { ...o, out: undefined, envsExplicit: undefined, dist: relative(ROOT, o.dist) },
-    wallSeconds: (performance.now() - t0) / 1000,
-    rows,
-    torch: torchRows,
-    ratios: ratios(rows, torchRows),
-    /** Median ms from navigation to the app's ready badge on ?backend=wasm (null: not measured). */
-    coldStartMs: cold ? cold.medianMs : null,
-    /** The app's entry chunk (assets/index-*.js of the production build), gzip level 9 (null: not measured). */
-    mainBundleGzipBytes: b.bundles ? b.bundles.main.gzipBytes : null,
-    coldStart: cold,
-    bundles: b.bundles,
-    notes,
-  };
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
+  const allNotes = write(true);
 
   console.log('');
   printTables(rows, torchRows);
@@ -221,7 +229,7 @@ async function main(): Promise<number> {
     const kb = (n: number) => `${fmt(n / 1024)} KiB`;
     console.log(`main bundle ${b.bundles.main.file}: ${kb(b.bundles.main.gzipBytes)} gzip; worker ${b.bundles.worker.file}: ${kb(b.bundles.worker.gzipBytes)} gzip`);
   }
-  for (const n of notes) console.log(`note: ${n}`);
+  for (const n of allNotes) console.log(`note: ${n}`);
   console.log(`wrote ${o.out}`);
   return 0;
 }

@@ -2,13 +2,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { fromArtifacts } from '../../src/core/artifacts';
-import { LARGE_INPUT, LARGE_PARAMS } from '../../src/bench/config';
+import { BENCH_SEED, LARGE_INPUT, LARGE_PARAMS } from '../../src/bench/config';
 import { BUILTIN_MODELS, isBuiltinModel } from '../../src/bench/measure';
 import { atInputSize, BenchModelError, camLayerOf } from '../../src/bench/models';
-import { buildMobileNetV2 } from '../../src/bench/mobilenet';
-import { buildTinyModel } from '../../src/core/model';
 import { readArtifacts } from '../../src/cli/modelDir';
-import { BENCH_SEED } from '../../src/bench/measure';
 
 /** A model the benchmark can build fresh, with identical weights, on any backend. */
 export interface BenchModel {
@@ -43,7 +40,7 @@ export async function resolveModel(root: string, id: string, size?: number): Pro
     const b = BUILTIN_MODELS[id];
     ownSize = b.inputSize;
     const s = size ?? b.inputSize;
-    load = async () => (id === 'tiny' ? buildTinyModel(s, BENCH_SEED, { nonNegativeScore: true }) : buildMobileNetV2(0.35, s, BENCH_SEED));
+    load = async () => b.build(s);
     layerFor = () => b.layerName;
     weights = `random (seed ${BENCH_SEED})`;
   } else {

@@ -1,4 +1,17 @@
-/** The benchmark's constants: defaults of `npm run bench` and its environments. */
+/** The benchmark's constants: defaults of `npm run bench`, its environments and its training step. */
+import type { TrainerOptions } from '../core/trainer';
+
+/** Seed of the benchmark's built-in models (identical weights on every backend). */
+export const BENCH_SEED = 7;
+
+/** The step every environment times (and the PyTorch reference mirrors). */
+export const TRAIN: Omit<TrainerOptions, 'layerName'> = {
+  learningRate: 1e-3,
+  optimizer: 'adam',
+  lambda: 2,
+  camLoss: 'mse',
+  detachAlpha: true,
+};
 
 /** Node environments and the backend each starts (src/cli/backend.ts). */
 export const NODE_ENVS = { 'node-wasm': 'wasm', 'node-cpu': 'cpu', 'node-webgpu': 'webgpu' } as const;

@@ -14,29 +14,21 @@ import type { Sample } from '../core/dataset';
 import type { SteerBatch } from '../core/loss';
 import { presetMask, resizeMask } from '../core/mask';
 import { buildTinyModel } from '../core/model';
-import { Trainer, type TrainerOptions } from '../core/trainer';
+import { Trainer } from '../core/trainer';
+import { BENCH_SEED, TRAIN } from './config';
 import { buildMobileNetV2 } from './mobilenet';
 
-/** Seed of the benchmark's built-in models (identical weights on every backend). */
-export const BENCH_SEED = 7;
 
 /** Models the benchmark builds itself; anything else is a layers-model folder. */
 export const BUILTIN_MODELS = {
   /** The app's in-app baseline model (non-negative score layer) at 64 px. */
-  tiny: { inputSize: 64, layerName: TARGET_LAYER, build: () => buildTinyModel(64, BENCH_SEED, { nonNegativeScore: true }) },
+  tiny: { inputSize: 64, layerName: TARGET_LAYER, build: (size = 64) => buildTinyModel(size, BENCH_SEED, { nonNegativeScore: true }) },
   /** MobileNetV2-0.35 at 224 px with random weights: the cost of the shipped model's step. */
-  'mnv2-035-random': { inputSize: 224, layerName: 'out_relu', build: () => buildMobileNetV2(0.35, 224, BENCH_SEED) },
+  'mnv2-035-random': { inputSize: 224, layerName: 'out_relu', build: (size = 224) => buildMobileNetV2(0.35, size, BENCH_SEED) },
 } as const;
 export type BuiltinModel = keyof typeof BUILTIN_MODELS;
 export const isBuiltinModel = (id: string): id is BuiltinModel => Object.hasOwn(BUILTIN_MODELS, id);
 
-export const TRAIN: Omit<TrainerOptions, 'layerName'> = {
-  learningRate: 1e-3,
-  optimizer: 'adam',
-  lambda: 2,
-  camLoss: 'mse',
-  detachAlpha: true,
-};
 
 export interface MeasureOptions {
   /** Timed steps per variant (>= 10 for reported figures). */

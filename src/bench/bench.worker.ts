@@ -7,6 +7,7 @@
  * the training worker does.
  */
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../backends/browser';
 import { fromArtifacts } from '../core/artifacts';
 import { BUILTIN_MODELS, isBuiltinModel, measureTraining, type BenchModelInfo } from './measure';
@@ -53,6 +54,7 @@ async function run(req: BenchRequest): Promise<void> {
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     });
     row.backend = { name: backend.name, adapter: backend.adapter, fallbackAdapter: backend.fallbackAdapter, reasons: backend.reasons };
+    if (backend.name === 'wasm') row.wasmThreads = getThreadsCount();
     row.frames = { posted };
     row.userAgent = navigator.userAgent;
     post({ type: 'result', row });

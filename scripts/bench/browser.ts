@@ -143,6 +143,16 @@ export async function benchBrowser(env: BrowserEnv, m: BenchModel, o: Options, b
   const errors: string[] = [];
   try {
     const page = await browser.newPage();
+    // --no-isolation: as a host that does not send COOP/COEP (wasm then runs on one thread)
+    if (o.noIsolation) {
+      await page.route('**/*', async (route) => {
+        const res = await route.fetch();
+        const headers = { ...res.headers() };
+        delete headers['cross-origin-opener-policy'];
+        delete headers['cross-origin-embedder-policy'];
+        await route.fulfill({ response: res, headers });
+      });
+    }
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (msg) => {
       if (msg.type() === 'error') errors.push(msg.text());

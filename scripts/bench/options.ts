@@ -33,6 +33,8 @@ export interface Options {
   torchDevice: 'cpu' | 'cuda' | 'none';
   out: string;
   large: boolean;
+  /** Browser envs: strip COOP/COEP from every response (wasm on one thread, as on a host without them). */
+  noIsolation: boolean;
   timeout: number;
   coldStart: number;
   build: boolean;
@@ -59,6 +61,7 @@ export const USAGE = `npm run bench -- [options]
   --gpu-memory          sample nvidia-smi for each row's peak GPU memory
   --deadline S          start no row after S seconds (the GPU script's time limit)
   --out FILE            default ${BENCH_DEFAULTS.out}
+  --no-isolation        browser envs without COOP/COEP (wasm on one thread)
   --large --timeout S --cold-start N --dist DIR --build   (browser envs; see README)`;
 
 function list(v: string | undefined): string[] | undefined {
@@ -99,6 +102,7 @@ export function parseOptions(argv: string[], root: string, defaultDist: string):
       deadline: { type: 'string' },
       out: { type: 'string' },
       large: { type: 'boolean' },
+      'no-isolation': { type: 'boolean' },
       timeout: { type: 'string' },
       'cold-start': { type: 'string' },
       dist: { type: 'string' },
@@ -132,6 +136,7 @@ export function parseOptions(argv: string[], root: string, defaultDist: string):
     torchDevice,
     out: resolve(root, v.out ?? BENCH_DEFAULTS.out),
     large: v.large ?? false,
+    noIsolation: v['no-isolation'] ?? false,
     timeout: int('timeout', v.timeout, BENCH_DEFAULTS.timeout, 1),
     coldStart: int('cold-start', v['cold-start'], validEnvs.some(isBrowserEnv) ? BENCH_DEFAULTS.coldStart : 0),
     build: v.build ?? false,

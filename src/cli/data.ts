@@ -101,14 +101,21 @@ type OnProgress = (done: number, total: number) => void;
  * An evaluation split exactly as the IQA pipeline builds it: each reference's whole working
  * image, pristine + every distortion at 5 levels, MS-SSIM labels (buildEvalSplit).
  */
-export async function testSplit(metadata: Record<string, unknown>, onProgress?: OnProgress, which: 'test' | 'val' = 'test'): Promise<IqaSample[]> {
+export async function testSplit(
+  metadata: Record<string, unknown>,
+  onProgress?: OnProgress,
+  which: 'train' | 'test' | 'val' = 'test',
+  /** Only the first N photos of the split (all when absent). */
+  limit?: number | null,
+): Promise<IqaSample[]> {
   const splits = loadSplits();
+  const ids = splits[which].slice(0, limit ?? splits[which].length);
   const cfg = dataConfig(metadata);
-  const files = splits[which].map((id) => join(PHOTOS_DIR, photoIndex().find((p) => p.id === id)!.file));
-  const key = cacheKey({ cfg, which, ids: splits[which] }, files);
+  const files = ids.map((id) => join(PHOTOS_DIR, photoIndex().find((p) => p.id === id)!.file));
+  const key = cacheKey({ cfg, which, ids }, files);
   const cached = loadSamples(key, which);
   if (cached) return cached;
-  const samples = await buildEvalSplit(loadReferences(splits[which]), splits, which, cfg, jpegJsCodec, onProgress);
+  const samples = await buildEvalSplit(loadReferences(ids), { ...splits, [which]: ids }, which, cfg, jpegJsCodec, onProgress);
   saveSamples(key, which, samples);
   return samples;
 }

@@ -6,7 +6,8 @@ import globals from 'globals';
 /** A layer may not import from these folders of src/ (docs/architecture.md, "Layers"). */
 const layer = (folder, forbidden, extra = []) => ({
   files: [`src/${folder}/**/*.{ts,tsx}`],
-  ignores: ['**/*.test.ts'],
+  // tests and the fixtures only tests use run on Node
+  ignores: ['**/*.test.ts', '**/testUtil.ts', '**/*Fixtures.ts'],
   rules: {
     'no-restricted-imports': [
       'error',
@@ -26,7 +27,7 @@ const layer = (folder, forbidden, extra = []) => ({
 const NODE_ONLY = { regex: '^node:', message: 'src/core runs in the browser too: no Node built-ins (do file work in src/cli).' };
 
 export default tseslint.config(
-  { ignores: ['dist', 'dist-e2e', 'node_modules', 'test-results', 'playwright-report', 'public', 'scratch'] },
+  { ignores: ['dist', 'dist-e2e', 'node_modules', 'test-results', 'playwright-report', 'public', 'scratch', 'bench/gpu/pack'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -48,4 +49,6 @@ export default tseslint.config(
   layer('ui', ['worker', 'cli', 'bench']),
   layer('cli', ['ui', 'client', 'worker', 'state', 'render', 'bench']),
   layer('shared', ['worker', 'client', 'state', 'render', 'ui', 'cli', 'bench']),
+  layer('backends', ['worker', 'client', 'state', 'render', 'ui', 'cli', 'bench']),
+  layer('bench', ['worker', 'client', 'state', 'render', 'ui', 'cli']),
 );

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 
 /** Debian's chromium where present (Playwright's browser download does not work on our machines). */
 const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const PORT = Number(process.env.E2E_PORT ?? 4173);
+/** The preview server's port: E2E_PORT, else 4173 (two suites can run side by side on two ports). */
+const PORT = Number(process.env.E2E_PORT) || 4173;
 
 export default defineConfig({
   testDir: 'e2e',

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 test('audit a steered model against its baseline, with progress and cancel', async ({ page }, testInfo) => {

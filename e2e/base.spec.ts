@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 test('choosing the shipped MobileNetV2 as base sets its learning rate; going back restores the default', async ({ page }) => {

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 /** What a new user tripped over on a first visit (issue 18), without training anything. */

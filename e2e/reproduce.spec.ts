@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 test('reproduce the four-model experiment in one click, then cancel a second run', async ({ page }) => {

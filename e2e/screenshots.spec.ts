@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 /** Regenerates the README's screenshots in docs/: `SCREENSHOTS=1 npx playwright test e2e/screenshots.spec.ts`. */

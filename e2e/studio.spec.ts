@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
 import { strToU8, zipSync } from 'fflate';
 import { DISTORTIONS } from '../src/core/distort';
+import { expect, test } from './guard';
 import { AppPage } from './pages/AppPage';
 
 /** Tiny settings the quality guard lets run (at learning rate 0.005 it stops a run at its first check, step 20). */

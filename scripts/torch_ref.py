@@ -1,6 +1,10 @@
-"""PyTorch CPU reference for `npm run bench`: the same model, batch and loss as the tfjs step.
+"""PyTorch reference for `npm run bench`: the same model, batch and loss as the tfjs step.
 
-Usage: /usr/bin/python3 scripts/torch_ref.py SPEC.json DATA.bin THREADS WARMUP STEPS
+Usage: python3 scripts/torch_ref.py SPEC.json DATA.bin [--device cpu|cuda] [--threads N]
+                                    [--warmup N] [--steps N]
+
+On cuda each step is timed to torch.cuda.synchronize(), in float32 (TF32 off, as tfjs computes)
+with cudnn.benchmark on (fixed shapes), and torch.cuda.max_memory_allocated is reported.
 
 SPEC.json (written by scripts/bench.ts) lists the tfjs LayersModel's layers in graph order
 (class name, Keras config, inbound layer names, weights as offsets into DATA.bin), the batch
@@ -16,6 +20,7 @@ then Adam. Layers run in inference mode (BatchNormalization uses its moving stat
 Dropout is off), as src/core/graph.ts runs them. Prints one JSON object.
 """
 
+import argparse
 import json
 import statistics
 import sys
@@ -60,7 +65,7 @@ def pair(v):
 class Net:
     """Executes the exported layer list; activations are NCHW."""
 
-    def __init__(self, spec, data):
+    def __init__(self, spec, data, device):
         self.layers = spec["layers"]
         self.target = spec["targetLayer"]
         self.output = spec["outputLayer"]
@@ -69,7 +74,7 @@ class Net:
         for layer in self.layers:
             for w in layer["weights"]:
                 arr = data[w["offset"] : w["offset"] + int(np.prod(w["shape"]))].reshape(w["shape"])
-                t = self.to_torch(layer["className"], w["role"], torch.from_numpy(arr.copy()))
+                t = self.to_torch(layer["className"], w["role"], torch.from_numpy(arr.copy())).to(device)
                 if w["trainable"]:
                     t.requires_grad_(True)
                     self.params.append(t)
@@ -151,15 +156,32 @@ class Net:
 
 
 def main():
-    spec_path, data_path, threads, warmup, steps = sys.argv[1:6]
-    torch.set_num_threads(int(threads))
-    spec = json.load(open(spec_path))
-    data = np.fromfile(data_path, dtype="<f4")
-    net = Net(spec, data)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("spec")
+    ap.add_argument("data")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=10)
+    a = ap.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    device = torch.device(a.device)
+    cuda = a.device == "cuda"
+    if cuda:
+        if not torch.cuda.is_available():
+            raise RuntimeError("--device cuda: torch sees no CUDA device")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+    spec = json.load(open(a.spec))
+    data = np.fromfile(a.data, dtype="<f4")
+    net = Net(spec, data, device)
 
     def tensor(name):
         b = spec["batch"][name]
-        return torch.from_numpy(data[b["offset"] : b["offset"] + int(np.prod(b["shape"]))].reshape(b["shape"]).copy())
+        arr = data[b["offset"] : b["offset"] + int(np.prod(b["shape"]))].reshape(b["shape"]).copy()
+        return torch.from_numpy(arr).to(device)
 
     x = tensor("x").permute(0, 3, 1, 2).contiguous()
     y, masks, mw = tensor("y"), tensor("masks"), tensor("maskWeight")
@@ -181,30 +203,36 @@ def main():
         total = task + opts["lambda"] * cam_loss
         total.backward()
         opt.step()
-        return [total.item(), task.item(), cam_loss.item()]
+        return total, task, cam_loss
 
-    t0 = time.perf_counter()
-    first_losses = step()
-    first_ms = (time.perf_counter() - t0) * 1000
-    for _ in range(int(warmup)):
-        step()
-    times = []
-    for _ in range(int(steps)):
+    def timed():
         t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1000)
-    print(
-        json.dumps(
-            {
-                "torchVersion": torch.__version__,
-                "threads": torch.get_num_threads(),
-                "firstStepMs": first_ms,
-                "medianMs": statistics.median(times),
-                "stepsMs": times,
-                "firstLosses": first_losses,
-            }
-        )
-    )
+        losses = step()
+        if cuda:
+            torch.cuda.synchronize()
+        return (time.perf_counter() - t0) * 1000, losses
+
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    first_ms, first = timed()
+    first_losses = [v.item() for v in first]
+    for _ in range(a.warmup):
+        timed()
+    times = [timed()[0] for _ in range(a.steps)]
+    out = {
+        "torchVersion": torch.__version__,
+        "device": torch.cuda.get_device_name(0) if cuda else "cpu",
+        "threads": 0 if cuda else torch.get_num_threads(),
+        "firstStepMs": first_ms,
+        "medianMs": statistics.median(times),
+        "stepsMs": times,
+        "firstLosses": first_losses,
+    }
+    if cuda:
+        out["maxMemoryAllocatedMiB"] = torch.cuda.max_memory_allocated() / 2**20
+        out["cudnnBenchmark"] = True
+        out["tf32"] = False
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -1,17 +1,17 @@
 /// <reference lib="webworker" />
 /**
  * The browser side of `npm run bench`: starts the backend the page asks for with the app's
- * own initBackend (which registers the training kernels on wasm/cpu), builds or fetches the
+ * own initBackend (src/backends/browser.ts) (which registers the training kernels on wasm/cpu), builds or fetches the
  * model, and times the real training step with the same code as the Node environments
  * (./measure.ts). Live-view frames are posted to the page with their buffers transferred, as
  * the training worker does.
  */
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { initBackend } from '../backends/browser';
 import { fromArtifacts } from '../core/artifacts';
-import { initBackend } from '../worker/backend';
-import { describeModel } from '../worker/modelInfo';
-import { fetchShipped } from '../worker/shipped';
 import { BUILTIN_MODELS, isBuiltinModel, measureTraining, type BenchModelInfo } from './measure';
+import { camLayerOf, fetchArtifacts } from './models';
 import type { BenchRequest, FromBenchWorker, ToBenchWorker } from './protocol';
 
 const scope = self as unknown as {
@@ -30,12 +30,10 @@ async function loadModel(id: string, baseUrl: string): Promise<{ model: tf.Layer
     return { model: b.build(), info: { id, inputSize: b.inputSize, layerName: b.layerName } };
   }
   const name = id.replace(/^models\//, '');
-  const artifacts = await fetchShipped(baseUrl, name);
-  if (!artifacts) throw new Error(`model "${id}": ${new URL(`models/${name}/model.json`, baseUrl).href} is not there`);
+  const artifacts = await fetchArtifacts(baseUrl, name);
   const model = await fromArtifacts(artifacts);
-  const { inputSize, layerName } = describeModel(model, artifacts);
-  // a fully convolutional model is timed on 224 px crops, as it trains
-  return { model, info: { id, inputSize: inputSize ?? 224, layerName } };
+  // a fully convolutional model (input of any size) is timed at 224 px, the size of its training crops
+  return { model, info: { id, inputSize: model.inputs[0].shape[1] ?? 224, layerName: camLayerOf(model, artifacts.userDefinedMetadata) } };
 }
 
 async function run(req: BenchRequest): Promise<void> {
@@ -57,6 +55,7 @@ async function run(req: BenchRequest): Promise<void> {
       onProgress: (done, total) => post({ type: 'progress', done, total }),
     });
     row.backend = { name: backend.name, adapter: backend.adapter, fallbackAdapter: backend.fallbackAdapter, reasons: backend.reasons };
+    if (backend.name === 'wasm') row.wasmThreads = getThreadsCount();
     row.frames = { posted };
     row.userAgent = navigator.userAgent;
     post({ type: 'result', row });

@@ -1,5 +1,5 @@
 /**
- * The benchmark's measurement, shared by Node (scripts/bench.ts) and the browser worker
+ * The benchmark's measurement, shared by Node (scripts/bench/) and the browser worker
  * (src/bench/bench.worker.ts) so every environment in the table is timed the same way:
  * the real training step (one-pass differentiable GradCAM loss, Adam, batch 8), one- vs
  * two-pass, and the live view's heatmap emission every N steps. Pure tfjs: no DOM, no Node.
@@ -14,29 +14,21 @@ import type { Sample } from '../core/dataset';
 import type { SteerBatch } from '../core/loss';
 import { presetMask, resizeMask } from '../core/mask';
 import { buildTinyModel } from '../core/model';
-import { Trainer, type TrainerOptions } from '../core/trainer';
+import { Trainer } from '../core/trainer';
+import { BENCH_SEED, TRAIN } from './config';
 import { buildMobileNetV2 } from './mobilenet';
 
-/** Seed of the benchmark's built-in models (identical weights on every backend). */
-export const BENCH_SEED = 7;
 
 /** Models the benchmark builds itself; anything else is a layers-model folder. */
 export const BUILTIN_MODELS = {
   /** The app's in-app baseline model (non-negative score layer) at 64 px. */
-  tiny: { inputSize: 64, layerName: TARGET_LAYER, build: () => buildTinyModel(64, BENCH_SEED, { nonNegativeScore: true }) },
+  tiny: { inputSize: 64, layerName: TARGET_LAYER, build: (size = 64) => buildTinyModel(size, BENCH_SEED, { nonNegativeScore: true }) },
   /** MobileNetV2-0.35 at 224 px with random weights: the cost of the shipped model's step. */
-  'mnv2-035-random': { inputSize: 224, layerName: 'out_relu', build: () => buildMobileNetV2(0.35, 224, BENCH_SEED) },
+  'mnv2-035-random': { inputSize: 224, layerName: 'out_relu', build: (size = 224) => buildMobileNetV2(0.35, size, BENCH_SEED) },
 } as const;
 export type BuiltinModel = keyof typeof BUILTIN_MODELS;
 export const isBuiltinModel = (id: string): id is BuiltinModel => Object.hasOwn(BUILTIN_MODELS, id);
 
-export const TRAIN: Omit<TrainerOptions, 'layerName'> = {
-  learningRate: 1e-3,
-  optimizer: 'adam',
-  lambda: 2,
-  camLoss: 'mse',
-  detachAlpha: true,
-};
 
 export interface MeasureOptions {
   /** Timed steps per variant (>= 10 for reported figures). */
@@ -106,6 +98,14 @@ export interface BenchRow {
    * `extras`: the backend's own numeric tf.memory() fields (GPU bytes on webgl/webgpu).
    */
   memory: { numBytes: number; wasmHeapBytes?: number; extras?: Record<string, number> };
+  /** Node webgpu rows: the adapter Dawn gave (software or hardware, so runs cannot be confused). */
+  gpuAdapter?: { vendor: string; architecture: string; description: string; device: string; isFallbackAdapter: boolean | null; software: boolean; icd?: string };
+  /** wasm rows: threads tfjs-backend-wasm runs. */
+  wasmThreads?: number;
+  /** With --gpu-memory: nvidia-smi's peak during the row over the level before it (MiB, whole GPU). */
+  gpuMemoryPeakMiB?: number;
+  /** Where the model's weights came from (trained folder or random with a seed). */
+  weights?: string;
   /** Browser rows: the backend initBackend started (checked against the one asked for). */
   backend?: { name: string; adapter: string; fallbackAdapter: boolean | null; reasons: string[] };
   /** Browser rows: live-view frames the worker posted (transferred) and the page received. */

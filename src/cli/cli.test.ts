@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -10,6 +10,7 @@ import { CAM_METHODS, computeCam } from '../core/cam';
 import { splitModel } from '../core/graph';
 import { zipModel } from '../core/modelZip';
 import { loadModel } from './modelDir';
+import { editLayer, pngHeaderOf, splitZipBomb } from '../core/hostileFixtures';
 import { makeFixture, runCli, type Fixture } from './testFixtures';
 
 let fx: Fixture;
@@ -282,4 +283,168 @@ describe('help', () => {
     const bad = spawnSync(process.execPath, [join(root, 'bin/camsteer.mjs'), 'cam', '--method', 'nope'], { encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
   }, 60_000);
+});
+
+describe('hostile files and interrupted writes (docs/bad-input.md)', () => {
+  const modelJson = () => JSON.parse(readFileSync(join(fx.modelDir, 'model.json'), 'utf8')) as Record<string, unknown>;
+  const weights = () => readFileSync(join(fx.modelDir, 'weights.bin'));
+  /** A model folder under fx.dir/hostile/NAME with this model.json and these files. */
+  const modelWith = (name: string, json: Record<string, unknown>, files: Record<string, Uint8Array | string> = { 'weights.bin': weights() }) => {
+    const dir = join(fx.dir, 'hostile', name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    for (const [f, b] of Object.entries(files)) writeFileSync(join(dir, f), b);
+    return dir;
+  };
+  const withPaths = (paths: string[]) => {
+    const j = modelJson();
+    (j.weightsManifest as { paths: string[] }[])[0].paths = paths;
+    return j;
+  };
+  const oneLine = (stderr: string) => expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  beforeAll(() => mkdirSync(join(fx.dir, 'hostile'), { recursive: true }));
+
+  it('a zip bomb split across entries is refused from the zip directory, before inflating', async () => {
+    writeFileSync(join(fx.dir, 'bomb.zip'), splitZipBomb(JSON.stringify(modelJson()), weights()));
+    const r = await runCli(['score', '--model', 'bomb.zip', 'photos/a.png'], fx.dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bomb\.zip: not a usable model: the archive would unpack to 2280 MB; the limit is 232 MB/);
+    oneLine(r.stderr);
+  });
+
+  it('weight paths that leave the model folder are refused: "..", absolute, symlinks out, devices, FIFOs', async () => {
+    const elsewhere = join(fx.dir, 'hostile', 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    writeFileSync(join(elsewhere, 'weights.bin'), weights());
+    const cases: [string, RegExp][] = [
+      [modelWith('dotdot', withPaths(['../elsewhere/weights.bin']), {}), /weight path "\.\.\/elsewhere\/weights\.bin" in model\.json is refused: it climbs out of the folder with "\.\."/],
+      [modelWith('absolute', withPaths(['/etc/hostname']), {}), /weight path "\/etc\/hostname" in model\.json is refused: it is an absolute path/],
+      [modelWith('backslash', withPaths(['..\\elsewhere\\weights.bin']), {}), /is refused: it contains a backslash/],
+    ];
+    const linkOut = modelWith('link-out', withPaths(['weights.bin']), {});
+    symlinkSync(join(elsewhere, 'weights.bin'), join(linkOut, 'weights.bin'));
+    cases.push([linkOut, /weight path "weights\.bin" in model\.json is refused: it is a symbolic link that leads out of the folder/]);
+    const zero = modelWith('dev-zero', withPaths(['weights.bin']), {});
+    symlinkSync('/dev/zero', join(zero, 'weights.bin'));
+    cases.push([zero, /is refused: it is a symbolic link that leads out of the folder/]);
+    const fifo = modelWith('fifo', withPaths(['weights.bin']), {});
+    expect(spawnSync('mkfifo', [join(fifo, 'weights.bin')]).status).toBe(0);
+    cases.push([fifo, /the weight file "weights\.bin" is not a regular file/]);
+    for (const [dir, message] of cases) {
+      const r = await runCli(['score', '--model', dir, 'photos/a.png'], fx.dir);
+      expect(r.code, dir).toBe(1);
+      expect(r.stderr).toMatch(message);
+      oneLine(r.stderr);
+    }
+    // a symlink that stays inside the folder is fine
+    const inside = modelWith('link-inside', withPaths(['w.bin']), { 'real.bin': weights() });
+    symlinkSync('real.bin', join(inside, 'w.bin'));
+    expect((await runCli(['score', '--model', inside, 'photos/a.png'], fx.dir)).code).toBe(0);
+  });
+
+  it('eval --data reads only images inside its folder', async () => {
+    const data = join(fx.dir, 'hostile', 'data');
+    mkdirSync(data, { recursive: true });
+    for (const f of ['s0.png', 's1.png', 's2.png']) writeFileSync(join(data, f), readFileSync(join(fx.scored, f)));
+    const rows = ['file,score', 's0.png,10', 's1.png,50', 's2.png,90'];
+    for (const [bad, message] of [
+      ['../../photos/a.png', /scores\.csv:5: the image "\.\.\/\.\.\/photos\/a\.png" is refused: it climbs out of the folder with "\.\."; scores\.csv may only name files inside its folder/],
+      ['/etc/hostname', /scores\.csv:5: the image "\/etc\/hostname" is refused: it is an absolute path/],
+    ] as const) {
+      writeFileSync(join(data, 'scores.csv'), [...rows, `${bad},30`].join('\n'));
+      const r = await runCli(['eval', '--model', fx.modelDir, '--data', data, '--quiet'], fx.dir);
+      expect(r.code, bad).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it('a model.json declaring a convolution with 1e6 filters is refused before any layer is built', async () => {
+    const big = editLayer(modelJson(), 'cam_target', (l) => void (l.config.filters = 1e6));
+    const r = await runCli(['score', '--model', modelWith('filters', big), 'photos/a.png'], fx.dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not a usable model: its layer "cam_target" declares filters 1000000, but its weight "cam_target\/kernel" in the manifest has the shape \[3,3,32,32\]/);
+    oneLine(r.stderr);
+    // with its weights renamed so no declared size can be compared, the build itself refuses the weight
+    const renamed = JSON.parse(JSON.stringify(big).replaceAll('"cam_target/', '"renamed/'));
+    const before = tf.memory().numBytes;
+    const g = await runCli(['score', '--model', modelWith('filters-renamed', renamed), 'photos/a.png'], fx.dir);
+    expect(g.code).toBe(1);
+    expect(g.stderr).toMatch(/its layer "cam_target" needs a kernel of shape \[3,3,32,1000000\] \(288\.0 M values\), more than the weights manifest declares/);
+    expect(tf.memory().numBytes).toBe(before);
+  });
+
+  it('NaN and infinite weights are refused, naming the first bad tensor; so is a non-finite score', async () => {
+    const w = weights();
+    const nan = new Float32Array(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength));
+    nan[5] = NaN;
+    const r = await runCli(['score', '--model', modelWith('nan', modelJson(), { 'weights.bin': new Uint8Array(nan.buffer) }), 'photos/a.png'], fx.dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not a usable model: its weight "conv1\/kernel" holds NaN \(value 5\); every weight must be a finite number/);
+    const inf = new Float32Array(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength));
+    inf[inf.length - 1] = -Infinity;
+    const z = zipModel({ modelTopology: modelJson().modelTopology as object, weightSpecs: (modelJson().weightsManifest as { weights: tf.io.WeightsManifestEntry[] }[])[0].weights, weightData: inf.buffer });
+    writeFileSync(join(fx.dir, 'hostile', 'inf.zip'), z);
+    const i = await runCli(['score', '--model', join(fx.dir, 'hostile', 'inf.zip'), 'photos/a.png'], fx.dir);
+    expect(i.code).toBe(1);
+    expect(i.stderr).toMatch(/its weight "score\/bias" holds -Infinity/);
+    // finite weights that overflow: every kernel value 1e30
+    const huge = new Float32Array(w.byteLength / 4).fill(1e30);
+    const o = await runCli(['score', '--model', modelWith('overflow', modelJson(), { 'weights.bin': new Uint8Array(huge.buffer) }), 'photos/a.png'], fx.dir);
+    expect(o.code).toBe(1);
+    expect(o.stderr).toMatch(/it scores a plain grey image as -?(NaN|Infinity): the output of its layer "conv2" is the first that is not finite/);
+  });
+
+  it('a 20000 x 20000 mask is refused from its header, with the photos\' limit', async () => {
+    writeFileSync(join(fx.dir, 'hostile', 'huge-mask.png'), pngHeaderOf(20000, 20000));
+    const r = await runCli(['steer', '--model', fx.modelDir, '--mask', 'hostile/huge-mask.png', '--images', 'photos', '--out', out('huge-mask')], fx.dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--mask hostile\/huge-mask\.png: The image is 20000x20000 pixels \(400 MP\); at most 100 MP is accepted\./);
+  });
+
+  it('smaller messages: truncated PNG, symlink loop, unknown layer class, --mask "", a directory as mask', async () => {
+    const coffee = readFileSync(join(fx.dir, 'photos', 'a.png'));
+    writeFileSync(join(fx.dir, 'hostile', 'half.png'), coffee.subarray(0, Math.floor(coffee.length / 2)));
+    const t = await runCli(['score', '--model', fx.modelDir, 'hostile/half.png'], fx.dir);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/hostile\/half\.png: The PNG file is truncated: it ends before its image data does\./);
+    expect(t.stderr).not.toMatch(/waitng|stream/);
+
+    symlinkSync('loop.png', join(fx.dir, 'hostile', 'loop.png'));
+    const l = await runCli(['score', '--model', fx.modelDir, 'hostile/loop.png'], fx.dir);
+    expect(l.code).toBe(1);
+    expect(l.stderr).toMatch(/hostile\/loop\.png: a symbolic link loop/);
+    symlinkSync('loopdir', join(fx.dir, 'hostile', 'loopdir'));
+    const lm = await runCli(['score', '--model', 'hostile/loopdir', 'photos/a.png'], fx.dir);
+    expect(lm.stderr).toMatch(/loopdir: not a usable model: a symbolic link loop/);
+
+    const unknown = editLayer(modelJson(), 'conv2', (layer) => void (layer.class_name = 'FancyConv'));
+    const u = await runCli(['score', '--model', modelWith('unknown-class', unknown), 'photos/a.png'], fx.dir);
+    expect(u.code).toBe(1);
+    expect(u.stderr).toMatch(/its layer "conv2" is a "FancyConv", a layer class tfjs does not know/);
+    oneLine(u.stderr);
+
+    const e = await runCli(['steer', '--model', fx.modelDir, '--mask', '', '--out', out('empty-mask')], fx.dir);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/--mask needs a value/);
+
+    mkdirSync(join(fx.dir, 'hostile', 'mask.png'), { recursive: true });
+    const d = await runCli(['steer', '--model', fx.modelDir, '--mask', 'hostile/mask.png', '--out', out('dir-mask')], fx.dir);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toMatch(/--mask hostile\/mask\.png: is a directory, not a mask image \(PNG or JPEG\)/);
+    expect(d.stderr).not.toMatch(/EISDIR/);
+  });
+
+  it('an unwritable --out is refused before any training', async () => {
+    const before = outputs();
+    for (const [target, message] of [
+      ['/proc/camsteer-out', /--out \/proc\/camsteer-out: cannot write in \/proc/],
+      [join(fx.dir, 'notes.png', 'out'), /notes\.png is a file, not a directory/],
+    ] as const) {
+      const r = await runCli(['steer', '--model', fx.modelDir, '--mask', 'corners', '--images', 'photos', '--steps', '3', '--out', target], fx.dir);
+      expect(r.code, target).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/%|ETA/); // no progress: refused before the data and the training
+    }
+    expect(outputs()).toEqual(before);
+  });
 });

@@ -1,5 +1,5 @@
 import type { CommandSpec, FlagSpec, ParsedArgs } from './args';
-import { startBackend, type BackendChoice } from './backend';
+import { BACKEND_CHOICES, startBackend, type BackendChoice } from './backend';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError, type Io } from './io';
 import { frozenCut } from '../core/graph';
@@ -14,10 +14,10 @@ export interface Command {
 export const BACKEND_FLAG: FlagSpec = {
   name: 'backend',
   type: 'string',
-  meta: 'auto|wasm|cpu',
-  choices: ['auto', 'wasm', 'cpu'],
+  meta: BACKEND_CHOICES.join('|'),
+  choices: BACKEND_CHOICES,
   default: 'auto',
-  help: 'tfjs backend: wasm (with CamSteer training kernels), else cpu.',
+  help: 'tfjs backend: auto is wasm (with CamSteer training kernels), else cpu; webgpu runs on a GPU through node-webgpu (Dawn), or on SwiftShader where there is none.',
 };
 
 export const SHARPNESS_FLAG: FlagSpec = {

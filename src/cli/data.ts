@@ -28,6 +28,8 @@ export const BUNDLED_INPUTS: readonly InputPath[] = [
 interface PhotoEntry {
   id: string;
   file: string;
+  /** Shown in the app (the app's replay and validation photos are these). */
+  app?: boolean;
 }
 
 function readJson<T>(path: string, what: string): T {
@@ -99,14 +101,21 @@ type OnProgress = (done: number, total: number) => void;
  * An evaluation split exactly as the IQA pipeline builds it: each reference's whole working
  * image, pristine + every distortion at 5 levels, MS-SSIM labels (buildEvalSplit).
  */
-export async function testSplit(metadata: Record<string, unknown>, onProgress?: OnProgress, which: 'test' | 'val' = 'test'): Promise<IqaSample[]> {
+export async function testSplit(
+  metadata: Record<string, unknown>,
+  onProgress?: OnProgress,
+  which: 'train' | 'test' | 'val' = 'test',
+  /** Only the first N photos of the split (all when absent). */
+  limit?: number | null,
+): Promise<IqaSample[]> {
   const splits = loadSplits();
+  const ids = splits[which].slice(0, limit ?? splits[which].length);
   const cfg = dataConfig(metadata);
-  const files = splits[which].map((id) => join(PHOTOS_DIR, photoIndex().find((p) => p.id === id)!.file));
-  const key = cacheKey({ cfg, which, ids: splits[which] }, files);
+  const files = ids.map((id) => join(PHOTOS_DIR, photoIndex().find((p) => p.id === id)!.file));
+  const key = cacheKey({ cfg, which, ids }, files);
   const cached = loadSamples(key, which);
   if (cached) return cached;
-  const samples = await buildEvalSplit(loadReferences(splits[which]), splits, which, cfg, jpegJsCodec, onProgress);
+  const samples = await buildEvalSplit(loadReferences(ids), { ...splits, [which]: ids }, which, cfg, jpegJsCodec, onProgress);
   saveSamples(key, which, samples);
   return samples;
 }
@@ -124,18 +133,26 @@ export interface TrainingData {
  */
 export async function trainSplit(
   metadata: Record<string, unknown>,
-  opts: { cropsPerImage: number; levelsPerType?: number },
+  opts: { cropsPerImage: number; levelsPerType?: number; appOnly?: boolean },
   onProgress?: OnProgress,
 ): Promise<TrainingData> {
-  const splits = loadSplits();
-  return trainingData(loadReferences(splits.train), { ...dataConfig(metadata), ...opts }, onProgress);
+  const { appOnly, ...cfg } = opts;
+  return trainingData(loadReferences(splitIds('train', appOnly)), { ...dataConfig(metadata), ...cfg }, onProgress);
 }
 
-/** Labelled crops of the bundled validation photos, as the quality guard measures SRCC on them. */
+/** A split's reference ids; with `appOnly`, only the photos the app shows (what it replays and validates on). */
+export function splitIds(which: keyof Omit<Splits, 'seed'>, appOnly = false): string[] {
+  const ids = loadSplits()[which];
+  if (!appOnly) return ids;
+  const app = new Set(photoIndex().flatMap((p) => (p.app ? [p.id] : [])));
+  return ids.filter((id) => app.has(id));
+}
+
+/** Labelled crops of the bundled validation photos (those the app shows), as the quality guard measures SRCC on them. */
 export async function valCrops(metadata: Record<string, unknown>): Promise<InputSource & Pick<BatchSource, 'score'>> {
-  const splits = loadSplits();
+  const ids = splitIds('val', true);
   const cfg = { ...dataConfig(metadata), ...STEERING_DATA.validation, seed: dataConfig(metadata).seed + 5 };
-  const samples = await buildTrainSplit(loadReferences(splits.val), { seed: 0, train: splits.val, val: [], test: [] }, cfg, jpegJsCodec);
+  const samples = await buildTrainSplit(loadReferences(ids), { seed: 0, train: ids, val: [], test: [] }, cfg, jpegJsCodec);
   return imageSource(samples, null);
 }
 

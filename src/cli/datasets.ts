@@ -1,5 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { MAX_CSV_BYTES } from '../core/limits';
+import { confineTo, readRegularFile } from './files';
 import { CliError } from './io';
 
 /**
@@ -75,22 +77,25 @@ export function csvFields(line: string): string[] {
   return out;
 }
 
-/** The path of an image named in the CSV, confined to `dir`; null when no candidate exists. */
-function locate(dir: string, name: string): string | null {
-  if (!name || isAbsolute(name) || name.split(/[\\/]/).includes('..')) return null;
+/**
+ * The path of an image named in the CSV, confined to `dir` (a plain relative name whose real path,
+ * symbolic links followed, stays inside it): next to the CSV or in one of IMAGE_DIRS. Null when no
+ * candidate exists; an error message when the name itself is refused.
+ */
+function locate(dir: string, name: string): { path: string } | { missing: true } | { refused: string } {
   for (const sub of IMAGE_DIRS) {
-    const p = resolve(dir, sub, name);
-    const rel = relative(dir, p);
-    if (rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) continue;
-    if (existsSync(p) && statSync(p).isFile()) return p;
+    const c = confineTo(dir, sub ? join(sub, name) : name);
+    if (c.ok) return { path: c.path };
+    if (!c.missing) return { refused: c.why };
   }
-  return null;
+  return { missing: true };
 }
 
 export function readScoredDataset(dir: string, opts: { lowerIsBetter?: boolean } = {}): ScoredDataset {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--data ${dir}: no such directory`);
   const csv = findCsv(dir);
-  const rows = readFileSync(csv, 'utf8')
+  const rows = readRegularFile(csv, { maxBytes: MAX_CSV_BYTES, what: 'a scores CSV', fail: (d) => new CliError(`${csv}: ${d}`) })
+    .toString('utf8')
     .split(/\r?\n/)
     .map((line, i) => ({ line: line.trim(), row: i + 1 }))
     .filter((r) => r.line && !r.line.startsWith('#'));
@@ -121,11 +126,17 @@ export function readScoredDataset(dir: string, opts: { lowerIsBetter?: boolean }
     if (raw === '' || !Number.isFinite(score)) throw new CliError(`${csv}:${row}: the score "${raw}" is not a number`);
     if (seen.has(file)) throw new CliError(`${csv}:${row}: "${file}" is listed twice`);
     seen.add(file);
-    const path = locate(dir, file);
-    if (!path) throw new CliError(`${csv}:${row}: the image "${file}" is not in ${dir} (nor in its images/ folder)`);
+    const where = locate(dir, file);
+    const name = basename(csv);
+    if ('refused' in where) throw new CliError(`${csv}:${row}: the image "${file}" is refused: ${where.refused}; ${name} may only name files inside its folder`);
+    if ('missing' in where) throw new CliError(`${csv}:${row}: the image "${file}" is not in ${dir} (nor in its images/ folder)`);
     const reference = col.reference >= 0 ? f[col.reference] : file;
-    if (col.reference >= 0 && !locate(dir, reference)) throw new CliError(`${csv}:${row}: the reference image "${reference}" is not in ${dir}`);
-    items.push({ file, path, reference, score: opts.lowerIsBetter ? -score : score });
+    if (col.reference >= 0) {
+      const ref = locate(dir, reference);
+      if ('refused' in ref) throw new CliError(`${csv}:${row}: the reference image "${reference}" is refused: ${ref.refused}; ${name} may only name files inside its folder`);
+      if ('missing' in ref) throw new CliError(`${csv}:${row}: the reference image "${reference}" is not in ${dir}`);
+    }
+    items.push({ file, path: where.path, reference, score: opts.lowerIsBetter ? -score : score });
   }
   const refs = new Set(items.map((i) => i.reference));
   if (refs.size < 3) throw new CliError(`${csv}: at least 3 ${col.reference >= 0 ? 'reference photos' : 'images'} are needed for rank correlations (found ${refs.size})`);

@@ -1,8 +1,10 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage } from '../core/iqa/decode';
 import { centerSquare, checkImageSize, ImageInputError, resize, type RgbImage } from '../core/iqa/image';
+import { MAX_IMAGE_FILE_BYTES } from '../core/limits';
+import { readRegularFile } from './files';
 import { CliError } from './io';
 import { WORKING_SIZE, workingImage } from '../core/iqa/samples';
 
@@ -20,12 +22,19 @@ export class ImageFileError extends CliError {
   }
 }
 
-/** Decodes a PNG or JPEG file to RGB, with the pipeline's clear errors. */
+/**
+ * The bytes of an image file: a regular file of at most MAX_IMAGE_FILE_BYTES (not a directory,
+ * a device or a pipe), with a one-line message naming the path otherwise.
+ */
+export function readImageBytes(path: string): Uint8Array {
+  return new Uint8Array(readRegularFile(path, { maxBytes: MAX_IMAGE_FILE_BYTES, what: 'an image file', fail: (d) => new ImageFileError(path, d === 'no such file or directory' ? 'no such file' : d) }));
+}
+
+/** Decodes a PNG or JPEG file to RGB, with the pipeline's clear errors (size checked from the header first). */
 export function readImage(path: string): RgbImage {
-  if (!existsSync(path)) throw new ImageFileError(path, 'no such file');
-  if (statSync(path).isDirectory()) throw new ImageFileError(path, 'is a directory, not an image file');
+  const bytes = readImageBytes(path);
   try {
-    return decodeImage(new Uint8Array(readFileSync(path)));
+    return decodeImage(bytes);
   } catch (e) {
     if (e instanceof ImageInputError) throw new ImageFileError(path, e.message);
     throw e;

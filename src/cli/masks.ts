@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { PNG } from 'pngjs';
+import { existsSync } from 'node:fs';
 import { MASK_SIZE } from '../core/config';
-import { decodeImage } from '../core/iqa/decode';
+import { checkImageFile, decodeRgba } from '../core/iqa/decode';
 import { ImageInputError, type RgbImage } from '../core/iqa/image';
+import { MAX_IMAGE_FILE_BYTES } from '../core/limits';
 import { areaFraction, type Mask } from '../core/mask';
 import { binarizeMask, maskFromRgba } from '../core/maskOps';
 import { buildPreset, DEFAULT_FONT_SIZE, defaultPreset } from '../core/maskPresets';
 import { saliencyMap, suggestedSaliencyThreshold } from '../core/saliency';
+import { readRegularFile, statOr } from './files';
 import { CliError, UsageError } from './io';
 
 /**
@@ -29,29 +30,20 @@ function fraction(raw: string | undefined, name: string, max: number, command?: 
   return v;
 }
 
-/** A mask file (PNG keeps its alpha channel; 'auto' uses alpha when present, else luminance). */
-function readMaskFile(path: string): Mask {
-  const bytes = readFileSync(path);
+/**
+ * A mask file (PNG keeps its alpha channel; 'auto' uses alpha when present, else luminance).
+ * Its size is read from the header and checked against the photos' limit before it is decoded.
+ */
+function readMaskFile(value: string, path: string): Mask {
+  const bytes = new Uint8Array(readRegularFile(path, { maxBytes: MAX_IMAGE_FILE_BYTES, what: 'a mask image', fail: (d) => new CliError(`--mask ${value}: ${d}`) }));
   try {
-    if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-      const png = PNG.sync.read(bytes);
-      return maskFromRgba(png.data, png.width, png.height, 'auto', MASK_SIZE);
-    }
-    const rgb = decodeImage(new Uint8Array(bytes));
-    return maskFromRgba(rgbaOf(rgb), rgb.width, rgb.height, 'luminance', MASK_SIZE);
+    const format = checkImageFile(bytes, { minSide: false }) as 'png' | 'jpeg';
+    const rgba = decodeRgba(bytes, format);
+    return maskFromRgba(rgba.data, rgba.width, rgba.height, format === 'png' ? 'auto' : 'luminance', MASK_SIZE);
   } catch (e) {
-    if (e instanceof ImageInputError) throw new CliError(`--mask ${path}: ${e.message}`);
-    throw new CliError(`--mask ${path}: the mask image could not be read (${e instanceof Error ? e.message : String(e)})`);
+    if (e instanceof ImageInputError) throw new CliError(`--mask ${value}: ${e.message}`);
+    throw e;
   }
-}
-
-function rgbaOf(img: RgbImage): Uint8Array {
-  const out = new Uint8Array(img.width * img.height * 4);
-  for (let i = 0; i < img.width * img.height; i++) {
-    out.set(img.data.subarray(i * 3, i * 3 + 3), i * 4);
-    out[i * 4 + 3] = 255;
-  }
-  return out;
 }
 
 /** Checks that a mask has something to look at and something to look away from. */
@@ -66,7 +58,7 @@ const PRESET_HEADS = new Set(['corners', 'center', 'border', 'salient', 'text'])
 
 /** The file a --mask value names (resolved), or undefined for a preset: what parseMaskSpec reads as a file. */
 export function maskFilePath(value: string | undefined, resolveFile: (p: string) => string): string | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value.trim() === '') return undefined;
   const colon = value.indexOf(':');
   return PRESET_HEADS.has((colon < 0 ? value : value.slice(0, colon)).toLowerCase()) ? undefined : resolveFile(value);
 }
@@ -97,12 +89,14 @@ export function parseMaskSpec(value: string, resolveFile: (p: string) => string,
       return { kind: 'fixed', label: value, mask: buildPreset({ kind: 'text', text: arg, fontSize: DEFAULT_FONT_SIZE }) };
     }
     default: {
+      if (value.trim() === '') throw new UsageError(`--mask needs a value: a preset (${MASK_HELP}) or a mask image file`, command);
       const path = maskFilePath(value, resolveFile)!;
       if (!/\.(png|jpe?g)$/i.test(value) && !existsSync(path)) {
         throw new UsageError(`--mask ${value}: not a preset (${MASK_HELP})`, command);
       }
-      if (!existsSync(path)) throw new CliError(`--mask ${value}: no such file`);
-      const mask = readMaskFile(path);
+      const st = statOr(path, (d) => new CliError(`--mask ${value}: ${d === 'no such file or directory' ? 'no such file' : d}`));
+      if (st.isDirectory()) throw new CliError(`--mask ${value}: is a directory, not a mask image (PNG or JPEG)`);
+      const mask = readMaskFile(value, path);
       checkMaskArea(mask, value);
       return { kind: 'fixed', label: value, mask };
     }

@@ -1,12 +1,15 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { declaredBytes, fromArtifacts, toArtifacts, type StoredArtifacts } from '../core/artifacts';
+import { asCallerError, checkModelJson, fromArtifacts, toArtifacts, type StoredArtifacts } from '../core/artifacts';
 import { SCORE_SCALE } from '../core/config';
 import { WORKING_SIZE } from '../core/iqa/samples';
 import { toFloat16 } from '../core/float16';
+import { MAX_MODEL_JSON_BYTES, MAX_ZIP_BYTES } from '../core/limits';
 import { camLayerNames } from '../core/model';
+import { checkFiniteWeights, manifestGroups, ModelCheckError } from '../core/modelCheck';
 import { ModelImportError, unzipModel } from '../core/modelZip';
+import { confineTo, readRegularFile, statOr } from './files';
 import { CliError, UsageError } from './io';
 import type { Bytes } from './outputs';
 
@@ -35,6 +38,11 @@ export interface LoadedModel {
   metadata: Record<string, unknown>;
 }
 
+/** The first line of an error's message (tfjs's own errors can run to several). */
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
+}
+
 interface ModelJson {
   format?: string;
   modelTopology?: unknown;
@@ -52,10 +60,32 @@ export function metadataLayer(meta: Record<string, unknown>): string | undefined
   return undefined;
 }
 
+/**
+ * The weight files a manifest names, each confined to the model's folder (a plain relative name,
+ * no symbolic link leading out) and a regular file, with their sizes adding up to what the
+ * manifest declares: all checked before any of them is read.
+ */
+function weightFiles(dir: string, root: string, paths: unknown[], declared: number): { name: string; path: string; size: number }[] {
+  const files = paths.map((p) => {
+    const c = confineTo(root, p);
+    if (!c.ok) {
+      if (c.missing) throw new ModelDirError(dir, `the weight file ${JSON.stringify(p)} named in model.json is missing`);
+      throw new ModelDirError(dir, `the weight path ${JSON.stringify(p)} in model.json is refused: ${c.why}`);
+    }
+    const st = statOr(c.path, (d) => new ModelDirError(dir, `the weight file ${JSON.stringify(p)}: ${d}`));
+    if (!st.isFile()) throw new ModelDirError(dir, `the weight file ${JSON.stringify(p)} is not a regular file`);
+    return { name: p as string, path: c.path, size: st.size };
+  });
+  const held = files.reduce((n, f) => n + f.size, 0);
+  if (held !== declared) throw new ModelDirError(dir, `the weight files hold ${held} bytes but model.json's manifest needs ${declared}`);
+  return files;
+}
+
 function readDirArtifacts(dir: string, jsonPath: string): StoredArtifacts {
+  const text = readRegularFile(jsonPath, { maxBytes: MAX_MODEL_JSON_BYTES, what: 'a model.json', fail: (d) => new ModelDirError(dir, `model.json ${d}`) }).toString('utf8');
   let json: ModelJson;
   try {
-    json = JSON.parse(readFileSync(jsonPath, 'utf8')) as ModelJson;
+    json = JSON.parse(text) as ModelJson;
   } catch (e) {
     throw new ModelDirError(dir, `model.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
@@ -64,39 +94,41 @@ function readDirArtifacts(dir: string, jsonPath: string): StoredArtifacts {
   }
   if (json.format && json.format !== 'layers-model') throw new ModelDirError(dir, `model.json is a tfjs "${json.format}", not a "layers-model"`);
   if (!Array.isArray(json.weightsManifest)) throw new ModelDirError(dir, 'model.json has no weightsManifest');
-  const specs = json.weightsManifest.flatMap((g) => g.weights ?? []);
-  const parts: Buffer[] = [];
-  for (const p of json.weightsManifest.flatMap((g) => g.paths ?? [])) {
-    const f = join(dirname(jsonPath), p);
-    if (!existsSync(f)) throw new ModelDirError(dir, `the weight file "${p}" named in model.json is missing`);
-    parts.push(readFileSync(f));
-  }
-  const data = Buffer.concat(parts);
-  const want = declaredBytes(specs);
-  if (data.byteLength !== want) throw new ModelDirError(dir, `the weight files hold ${data.byteLength} bytes but model.json's manifest needs ${want}`);
-  return {
-    modelTopology: json.modelTopology as object,
-    weightSpecs: specs,
-    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
-    userDefinedMetadata: json.userDefinedMetadata ?? {},
-  };
+  const fail = (d: string) => new ModelDirError(dir, d);
+  const groups = asCallerError(() => manifestGroups(json.weightsManifest), fail);
+  const specs = groups.flatMap((g) => g.weights);
+  const declared = asCallerError(() => checkModelJson(json.modelTopology, specs), fail);
+  const files = weightFiles(dir, dirname(jsonPath), groups.flatMap((g) => g.paths), declared);
+  const data = Buffer.concat(
+    files.map((f) => {
+      const b = readRegularFile(f.path, { maxBytes: f.size, what: 'a weight file', fail: (d) => new ModelDirError(dir, `the weight file "${f.name}" ${d}`) });
+      if (b.byteLength !== f.size) throw new ModelDirError(dir, `the weight file "${f.name}" changed while it was read`);
+      return b;
+    }),
+  );
+  const weightData = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  asCallerError(() => checkFiniteWeights(specs, weightData), fail);
+  return { modelTopology: json.modelTopology as object, weightSpecs: specs, weightData, userDefinedMetadata: json.userDefinedMetadata ?? {} };
 }
 
 /** model.json + weights from a directory, a model.json path, or the app's exported .zip. */
 export function readArtifacts(path: string): StoredArtifacts {
-  if (!existsSync(path)) throw new ModelDirError(path, 'no such file or directory');
-  const st = statSync(path);
+  const st = statOr(path, (d) => new ModelDirError(path, d));
   if (st.isDirectory()) {
     const json = join(path, 'model.json');
-    if (!existsSync(json)) throw new ModelDirError(path, 'the directory has no model.json (a tfjs LayersModel directory is needed: model.json + weights.bin)');
+    if (!existsSync(json)) {
+      statOr(json, (d) => (d === 'no such file or directory' ? null : new ModelDirError(path, `its model.json: ${d}`)));
+      throw new ModelDirError(path, 'the directory has no model.json (a tfjs LayersModel directory is needed: model.json + weights.bin)');
+    }
     return readDirArtifacts(path, json);
   }
   if (basename(path).endsWith('.json')) return readDirArtifacts(path, path);
   if (path.toLowerCase().endsWith('.zip')) {
+    const bytes = readRegularFile(path, { maxBytes: MAX_ZIP_BYTES, what: 'a model zip', fail: (d) => new ModelDirError(path, d) });
     try {
-      return unzipModel(new Uint8Array(readFileSync(path)));
+      return unzipModel(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (e) {
-      if (e instanceof ModelImportError) throw new ModelDirError(path, e.message.replace(/^This model cannot be imported: /, ''));
+      if (e instanceof ModelImportError) throw new ModelDirError(path, e.message.replace(/^This model cannot be imported: /, '').replace(/\.$/, ''));
       throw e;
     }
   }
@@ -115,7 +147,8 @@ export async function loadModel(path: string, layer?: string): Promise<LoadedMod
   try {
     model = await fromArtifacts(a);
   } catch (e) {
-    throw new ModelDirError(path, `tfjs could not build it (${e instanceof Error ? e.message : String(e)})`);
+    if (e instanceof ModelCheckError) throw new ModelDirError(path, e.detail);
+    throw new ModelDirError(path, `tfjs could not build it (${firstLine(e)})`);
   }
   try {
     const inShape = model.inputs[0].shape;

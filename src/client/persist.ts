@@ -1,5 +1,5 @@
 import type { Mask } from '../core/mask';
-import { KeyValueStore, simulateStorageUnavailable } from '../shared/kvStore';
+import { migrateOld, openDatabase, simulateStorageUnavailable, STORES, type Database } from '../shared/kvStore';
 import { storageOffForTests } from './testHooks';
 import { useStore, type AppState, type MaskScope, type PhotoEntry } from '../state/store';
 
@@ -17,38 +17,44 @@ interface SavedUpload {
 
 const MASKS_KEY = 'masks';
 
+const isUpload = (v: unknown): v is SavedUpload => !!v && typeof v === 'object' && 'blob' in v && (v as SavedUpload).blob instanceof Blob;
+
 /**
  * Keeps masks and uploaded photos in IndexedDB (they are too large for localStorage), so a
  * reload loses nothing. Resolves to the uploads to add to the photo list; a storage failure
- * becomes a message and the app goes on in memory.
+ * (unavailable, unreadable, a full quota) becomes a message and the app goes on in memory.
  */
 export async function restoreAndPersist(): Promise<PhotoEntry[]> {
-  let store: KeyValueStore<SavedMasks | SavedUpload>;
   if (__TEST_HOOKS__) simulateStorageUnavailable(storageOffForTests());
+  const fail = (e: unknown) => useStore.getState().setError({ code: 'storage', message: (e as Error).message });
+  let db: Database;
+  let saved: SavedMasks | undefined;
+  let uploads: SavedUpload[];
   try {
-    store = await KeyValueStore.open<SavedMasks | SavedUpload>('camsteer-workspace', 'items');
+    db = await openDatabase();
+    await migrateOld(db, 'workspace-v0', [{ name: 'camsteer-workspace', stores: ['items'] }], (old) =>
+      (old['camsteer-workspace']?.items ?? []).map(([key, value]) => ({ store: STORES.workspace, key, value })),
+    );
+    saved = await db.get<SavedMasks>(STORES.workspace, MASKS_KEY);
+    uploads = (await db.entries<SavedMasks | SavedUpload>(STORES.workspace)).map(([, v]) => v).filter(isUpload);
   } catch (e) {
-    useStore.getState().setError({ code: 'storage', message: (e as Error).message });
+    fail(e);
     return [];
   }
-  const saved = (await store.get(MASKS_KEY)) as SavedMasks | undefined;
   if (saved?.sharedMask) useStore.getState().setMasks(saved);
-  const uploads = (await store.values()).filter((v): v is SavedUpload => 'blob' in v);
 
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const fail = (e: unknown) => useStore.getState().setError({ code: 'storage', message: (e as Error).message });
   const saveMasks = (s: AppState) => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      store.put(MASKS_KEY, { maskScope: s.maskScope, sharedMask: s.sharedMask, imageMasks: s.imageMasks }).catch(fail);
+      db.write([{ store: STORES.workspace, key: MASKS_KEY, value: { maskScope: s.maskScope, sharedMask: s.sharedMask, imageMasks: s.imageMasks } }]).catch(fail);
     }, 250);
   };
   useStore.subscribe((s, prev) => {
     if (s.sharedMask !== prev.sharedMask || s.imageMasks !== prev.imageMasks || s.maskScope !== prev.maskScope) saveMasks(s);
     if (s.photos !== prev.photos) {
-      for (const p of s.photos) {
-        if (p.blob && !prev.photos.includes(p)) store.put(p.id, { id: p.id, name: p.name, blob: p.blob }).catch(fail);
-      }
+      const added = s.photos.filter((p) => p.blob && !prev.photos.includes(p));
+      db.write(added.map((p) => ({ store: STORES.workspace, key: p.id, value: { id: p.id, name: p.name, blob: p.blob } }))).catch(fail);
     }
   });
   return uploads.map((u) => ({ id: u.id, name: u.name, url: URL.createObjectURL(u.blob), builtIn: false, blob: u.blob }));

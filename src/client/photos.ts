@@ -1,3 +1,5 @@
+import { ImageHeaderError, readImageHeaderFrom, type ImageHeader } from '../core/imageHeader';
+import { MAX_IMAGE_FILE_BYTES, MAX_IMAGE_MEGAPIXELS, MAX_IMAGE_PIXELS, MIN_IMAGE_SIDE } from '../core/limits';
 import type { PhotoEntry } from '../state/store';
 
 interface PhotoManifestEntry {
@@ -17,10 +19,8 @@ export class BadImageError extends Error {
   }
 }
 
-const MIN_SIDE = 32;
 /** Most photos the library holds: each adds 16 training images to every baseline. */
 export const MAX_PHOTOS = 100;
-const MAX_PIXELS = 120e6;
 
 /** The bundled photos the app shows, from public/photos/index.json (served from the app's own origin). */
 export async function loadBuiltInPhotos(): Promise<PhotoEntry[]> {
@@ -37,10 +37,34 @@ export async function loadBuiltInPhotos(): Promise<PhotoEntry[]> {
   }));
 }
 
-/** Checks an uploaded file decodes as an image of a usable size; returns a photo entry for it. */
+/**
+ * An uploaded image's format and size, read from the first bytes of the file (Blob.slice)
+ * before anything is decoded. `why` builds the caller's error from a reason.
+ */
+export async function uploadHeader(file: File, why: (reason: string) => Error): Promise<ImageHeader> {
+  if (file.size > MAX_IMAGE_FILE_BYTES) throw why(`the file is ${(file.size / 1e6).toFixed(0)} MB; image files up to ${MAX_IMAGE_FILE_BYTES / 1e6} MB are read.`);
+  let read;
+  try {
+    read = await readImageHeaderFrom(async (n) => new Uint8Array(await file.slice(0, n).arrayBuffer()), file.size);
+  } catch (e) {
+    if (e instanceof ImageHeaderError) throw why(e.message);
+    throw why(`it could not be read (${(e as Error).message}).`);
+  }
+  if (read.kind !== 'size') throw why('it is not a PNG, JPEG, WebP, GIF or BMP image.');
+  const { width, height } = read.header;
+  if (!(width * height <= MAX_IMAGE_PIXELS)) throw why(`it is ${width}x${height} pixels (${((width * height) / 1e6).toFixed(0)} MP); images up to ${MAX_IMAGE_MEGAPIXELS} MP are accepted.`);
+  return read.header;
+}
+
+/**
+ * Checks an uploaded file is an image of a usable size, from its header before it is decoded,
+ * then that the browser decodes it; returns a photo entry for it.
+ */
 export async function photoFromFile(file: File): Promise<PhotoEntry> {
   if (file.type && !file.type.startsWith('image/')) throw new BadImageError(file.name, `it is a ${file.type} file, not an image.`);
   if (file.type === 'image/svg+xml' || /\.svg$/i.test(file.name)) throw new BadImageError(file.name, 'SVG is a vector format; export it as PNG or JPEG first.');
+  const header = await uploadHeader(file, (reason) => new BadImageError(file.name, reason));
+  if (Math.min(header.width, header.height) < MIN_IMAGE_SIDE) throw new BadImageError(file.name, `it is ${header.width}x${header.height}; images need at least ${MIN_IMAGE_SIDE} px on each side.`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);
@@ -49,8 +73,8 @@ export async function photoFromFile(file: File): Promise<PhotoEntry> {
   }
   const { width, height } = bitmap;
   bitmap.close();
-  if (Math.min(width, height) < MIN_SIDE) throw new BadImageError(file.name, `it is ${width}x${height}; images need at least ${MIN_SIDE} px on each side.`);
-  if (width * height > MAX_PIXELS) throw new BadImageError(file.name, `it is ${width}x${height}, larger than ${MAX_PIXELS / 1e6} megapixels.`);
+  if (Math.min(width, height) < MIN_IMAGE_SIDE) throw new BadImageError(file.name, `it is ${width}x${height}; images need at least ${MIN_IMAGE_SIDE} px on each side.`);
+  if (!(width * height <= MAX_IMAGE_PIXELS)) throw new BadImageError(file.name, `it is ${width}x${height}, larger than ${MAX_IMAGE_MEGAPIXELS} megapixels.`);
   const id = `upload-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
   return { id, name: file.name, url: URL.createObjectURL(file), builtIn: false, blob: file };
 }

@@ -1,4 +1,5 @@
 import { MAX_WATCHED, SETTING_LIMITS, type TrainSettings } from '../core/config';
+import { MAX_ZIP_BYTES } from '../core/limits';
 import { areaFraction, assertSteerable } from '../core/mask';
 import type { Mask } from '../core/mask';
 import type { BackendChoice, BackendInfo, FromWorker, ImagePayload, ModelMeta, ModelMetrics, ToWorker } from '../protocol/messages';
@@ -61,7 +62,7 @@ class WorkerClient {
     }
     s.setError({ code: 'worker', message: `The training worker crashed (${detail}); it was restarted. Saved models are kept; an unsaved run was lost.` });
     this.start(this.backend);
-    void this.setImages(s.photos);
+    this.resendImages();
   }
 
   /** Test hooks: make the worker crash, or lose its GPU device. */
@@ -203,7 +204,13 @@ class WorkerClient {
   exportModel(id: string): void {
     this.send({ type: 'exportModel', id });
   }
+  /** Sends the photos to a restarted worker; a failure becomes a message. */
+  resendImages(): void {
+    this.setImages(this.store.photos).catch((e: Error) => this.store.setError({ code: 'worker', message: `The photos could not be sent to the restarted worker (${e.message}).` }));
+  }
+
   async importModel(file: File): Promise<void> {
+    if (file.size > MAX_ZIP_BYTES) throw new Error(`"${file.name}" is ${(file.size / 1e6).toFixed(0)} MB; a model zip may be at most ${MAX_ZIP_BYTES / 1e6} MB.`);
     const data = await file.arrayBuffer();
     this.send({ type: 'importModel', fileName: file.name, data }, [data]);
   }
@@ -339,7 +346,7 @@ class WorkerClient {
           message: `The GPU device was lost (${msg.reason}). The worker restarted on ${fallback}; saved models are kept. Run Fine-tune again to continue.`,
         });
         this.start(fallback);
-        void this.setImages(s.photos);
+        this.resendImages();
         return;
       }
       case 'saliency': {

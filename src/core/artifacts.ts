@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkFiniteScore, checkFiniteWeights, checkManifest, checkTopology, entryBytes, guardedBuild, ModelCheckError } from './modelCheck';
 
 /** A LayersModel in the files of the tfjs format, weights joined in one buffer. */
 export interface StoredArtifacts {
@@ -16,12 +17,34 @@ export interface ModelJson {
 }
 
 /**
+ * Checks an untrusted model.json before any weight file is read or any layer built (weights
+ * manifest, then topology; modelCheck) and returns the weight bytes its manifest declares.
+ * Throws ModelCheckError.
+ */
+export function checkModelJson(topology: unknown, specs: unknown[]): number {
+  const bytes = checkManifest(specs);
+  checkTopology(topology, specs as tf.io.WeightsManifestEntry[]);
+  return bytes;
+}
+
+/** `f()`, with a ModelCheckError turned into the caller's error (`fail(detail)`). */
+export function asCallerError<T>(f: () => T, fail: (detail: string) => Error): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ModelCheckError) throw fail(e.detail);
+    throw e;
+  }
+}
+
+/**
  * StoredArtifacts from a model.json and its weight files (in manifest order), after checking
- * that the files hold exactly the bytes the manifest's shapes need.
+ * the manifest and topology, that the files hold exactly the bytes the manifest's shapes need,
+ * and that every weight is finite.
  */
 export function assembleArtifacts(json: ModelJson, parts: Uint8Array[], fail: (detail: string) => Error): StoredArtifacts {
-  const weightSpecs = json.weightsManifest.flatMap((g) => g.weights ?? []);
-  const need = declaredBytes(weightSpecs);
+  const weightSpecs = json.weightsManifest.flatMap((g) => g?.weights ?? []);
+  const need = asCallerError(() => checkModelJson(json.modelTopology, weightSpecs), fail);
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
   if (total !== need) throw fail(`the weight files hold ${total} bytes but the manifest's shapes need ${need}.`);
   const weightData = new Uint8Array(total);
@@ -30,6 +53,7 @@ export function assembleArtifacts(json: ModelJson, parts: Uint8Array[], fail: (d
     weightData.set(p, o);
     o += p.byteLength;
   }
+  asCallerError(() => checkFiniteWeights(weightSpecs, weightData.buffer), fail);
   return { modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer, userDefinedMetadata: json.userDefinedMetadata };
 }
 
@@ -52,13 +76,16 @@ export async function toArtifacts(model: tf.LayersModel, userDefinedMetadata?: R
 }
 
 /**
- * A LayersModel from its artifacts: the topology deserialised, then the weights set by
- * `loadWeights` inside a tidy. (tfjs-layers 4.22's own loader leaks one tensor per weight with
- * a Keras constraint: `LayerVariable.write` never disposes `constraint.apply`'s result. The tidy
- * frees it; variables are not freed by a tidy.) Optimizer weights in the manifest are ignored.
+ * A LayersModel from its artifacts: the topology deserialised (every weight a layer asks for
+ * counted against the manifest before it is allocated, modelCheck.guardedBuild), then the
+ * weights set by `loadWeights` inside a tidy, then its score on a plain grey image checked
+ * finite (modelCheck.checkFiniteScore); a ModelCheckError when a check fails. (tfjs-layers
+ * 4.22's own loader leaks one tensor per weight with a Keras constraint: `LayerVariable.write`
+ * never disposes `constraint.apply`'s result. The tidy frees it; variables are not freed by a
+ * tidy.) Optimizer weights in the manifest are ignored.
  */
 export async function fromArtifacts(a: StoredArtifacts): Promise<tf.LayersModel> {
-  const model = await tf.models.modelFromJSON({ modelTopology: a.modelTopology } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  const model = await guardedBuild(a.modelTopology, a.weightSpecs);
   try {
     const values = tf.io.decodeWeights(a.weightData, a.weightSpecs);
     try {
@@ -68,6 +95,7 @@ export async function fromArtifacts(a: StoredArtifacts): Promise<tf.LayersModel>
       tf.dispose(Object.values(values));
     }
     if (a.userDefinedMetadata) model.setUserDefinedMetadata(a.userDefinedMetadata);
+    await checkFiniteScore(model);
     return model;
   } catch (e) {
     model.dispose();
@@ -75,8 +103,7 @@ export async function fromArtifacts(a: StoredArtifacts): Promise<tf.LayersModel>
   }
 }
 
-/** Bytes a weights manifest declares. */
+/** Bytes a weights manifest declares (NaN when an entry's shape or dtype is not valid). */
 export function declaredBytes(specs: tf.io.WeightsManifestEntry[]): number {
-  const size: Record<string, number> = { float32: 4, int32: 4, bool: 1, string: 1, complex64: 8 };
-  return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.quantization ? s.quantization.dtype === 'uint8' ? 1 : 2 : size[s.dtype] ?? 4), 0);
+  return specs.reduce((n, s) => n + entryBytes(s), 0);
 }

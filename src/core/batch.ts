@@ -66,18 +66,28 @@ export function imageSource(items: readonly { image: RgbImage; score: number }[]
   };
 }
 
+/** Cached activations of a frozen prefix: one block per item, with its shape (without the batch axis). */
+export interface CachedActivations {
+  blocks: Float32Array[];
+  shapes: number[][];
+}
+
 /**
- * The same items with their model input replaced by cached activations of a frozen prefix
- * (`features`: one `shape`-sized block per item, in order).
+ * The same items with their model input replaced by cached activations of a frozen prefix. A
+ * batch must take items of one shape (images of one size).
  */
-export function cachedSource(src: BatchSource, features: Float32Array, shape: readonly number[]): BatchSource {
-  const per = shape.reduce((a, b) => a * b, 1);
-  if (features.length !== src.size * per) throw new Error(`cachedSource: ${features.length} cached values for ${src.size} items of ${per}`);
+export function cachedSource(src: BatchSource, cache: CachedActivations): BatchSource {
+  if (cache.blocks.length !== src.size) throw new Error(`cachedSource: ${cache.blocks.length} cached blocks for ${src.size} items`);
   return {
     ...src,
     inputs: (idx) => {
+      const shape = cache.shapes[idx[0]];
+      const per = cache.blocks[idx[0]].length;
       const out = new Float32Array(idx.length * per);
-      idx.forEach((k, b) => out.set(features.subarray(k * per, (k + 1) * per), b * per));
+      idx.forEach((k, b) => {
+        if (cache.blocks[k].length !== per) throw new Error('cachedSource: a batch mixes activations of different sizes');
+        out.set(cache.blocks[k], b * per);
+      });
       return tf.tensor(out, [idx.length, ...shape]) as tf.Tensor as tf.Tensor4D;
     },
   };

@@ -59,8 +59,10 @@ export function buildTinyModel(inputSize: number | null, seed: number, opts: Tin
       units: 1,
       kernelInitializer: opts.nonNegativeScore
         ? // tfjs reads minval 0 as its default -0.05 (falsy): most weights start negative and the
-          // first projection zeroes them. Kept so the shipped tiny model reproduces from its recipe.
-          tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / (headUnits || w3), seed: seed * 101 + 4 })
+          // first projection zeroes them, and a sigmoid score then stalls (a scratch run sat at
+          // constant scores for 600 steps). The linear in-app baseline keeps that start; a sigmoid
+          // score starts every weight positive.
+          tf.initializers.randomUniform({ minval: opts.sigmoidScore ? 1e-3 : 0, maxval: 0.2 / (headUnits || w3), seed: seed * 101 + 4 })
         : tf.initializers.glorotUniform({ seed: seed * 101 + 4 }),
       kernelConstraint: opts.nonNegativeScore ? tf.constraints.nonNeg() : undefined,
       activation: opts.sigmoidScore ? 'sigmoid' : 'linear',

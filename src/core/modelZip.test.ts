@@ -5,6 +5,7 @@ import { fromArtifacts, toArtifacts } from './artifacts';
 import { buildTinyModel } from './model';
 import { ModelImportError, unzipModel, zipModel } from './modelZip';
 import { useCpuBackend } from './testUtil';
+import { editLayer, splitZipBomb } from './hostileFixtures';
 
 beforeAll(useCpuBackend);
 
@@ -70,5 +71,73 @@ describe('model zip export/import', () => {
     const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['g1.bin', 'g2.bin'], weights: a.weightSpecs }] };
     const back = unzipModel(zipSync({ 'm/model.json': strToU8(JSON.stringify(json)), 'm/g1.bin': bin.slice(0, half), 'm/g2.bin': bin.slice(half) }));
     expect(new Uint8Array(back.weightData)).toEqual(bin);
+  });
+});
+
+describe('hostile model zips (docs/bad-input.md)', () => {
+  const parts = async () => {
+    const a = await toArtifacts(buildTinyModel(16, 1));
+    const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
+    return { a, json, bin: new Uint8Array(a.weightData) };
+  };
+
+  it('refuses a zip bomb split across entries from the zip directory (each entry under the old per-entry limit)', async () => {
+    const { json, bin } = await parts();
+    const bomb = splitZipBomb(JSON.stringify(json), bin, 2, 120e6);
+    expect(bomb.length).toBeLessThan(1e6);
+    expect(() => unzipModel(bomb)).toThrow(/the archive would unpack to 240 MB; the limit is 232 MB/);
+  });
+
+  it('refuses a zip with more entries than a model has', async () => {
+    const { json, bin } = await parts();
+    const files: Record<string, Uint8Array> = { 'model.json': strToU8(JSON.stringify(json)), 'weights.bin': bin };
+    for (let i = 0; i < 1000; i++) files[`x/${i}.txt`] = new Uint8Array(1);
+    expect(() => unzipModel(zipSync(files, { level: 0 }))).toThrow(/the archive holds 1002 files; a model has at most 1000/);
+  });
+
+  it('refuses weight paths with "..", and a topology whose layer sizes do not match its weights, before building', async () => {
+    const { json, bin } = await parts();
+    const escaping = { ...json, weightsManifest: [{ ...json.weightsManifest[0], paths: ['../weights.bin'] }] };
+    expect(() => unzipModel(zipSync({ 'm/model.json': strToU8(JSON.stringify(escaping)), 'weights.bin': bin }))).toThrow(/weight path "\.\.\/weights\.bin" in model\.json is refused/);
+    const big = editLayer(json, 'cam_target', (l) => void (l.config.filters = 1e6));
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(big)), 'weights.bin': bin }))).toThrow(/its layer "cam_target" declares filters 1000000/);
+    const negative = { ...json, weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'a', shape: [-1000, 1000], dtype: 'float32' }, { name: 'b', shape: [1000, 1000], dtype: 'float32' }] }] };
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(negative)), 'weights.bin': bin }))).toThrow(/the weight "a" has the shape \[-1000,1000\]/);
+    const malformed = { ...json, weightsManifest: [{ paths: 'weights.bin', weights: {} }] };
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(malformed)), 'weights.bin': bin }))).toThrow(/its weightsManifest is malformed/);
+  });
+
+  it('refuses NaN and infinite weights on import, naming the first bad tensor', async () => {
+    const { json, bin } = await parts();
+    const bad = new Float32Array(bin.slice().buffer);
+    bad[bad.length - 1] = Infinity;
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(json)), 'weights.bin': new Uint8Array(bad.buffer) }))).toThrow(
+      /its weight "score\/bias" holds Infinity \(value 0\); every weight must be a finite number/,
+    );
+  });
+});
+
+describe('model limits checked before the work they protect', () => {
+  it('refuses an input larger than 1024 px a side from the topology, before building', async () => {
+    const a = await toArtifacts(buildTinyModel(16, 1));
+    const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
+    const wide = JSON.parse(JSON.stringify(json).replace('"batch_input_shape":[null,16,16,3]', '"batch_input_shape":[null,5000,5000,3]'));
+    expect(JSON.stringify(wide)).toContain('5000');
+    expect(() => unzipModel(zipSync({ 'model.json': strToU8(JSON.stringify(wide)), 'weights.bin': new Uint8Array(a.weightData) }))).toThrow(
+      /its input layer "\w+" takes \[null,5000,5000,3\]; inputs up to 1024 px a side are accepted/,
+    );
+  });
+
+  it('refuses a layer whose output for one image passes 64 M values, after building and before any forward pass', async () => {
+    const input = tf.input({ shape: [32, 32, 3] });
+    const up = tf.layers.upSampling2d({ size: [300, 300], name: 'blow_up' }).apply(input) as tf.SymbolicTensor;
+    const conv = tf.layers.conv2d({ filters: 2, kernelSize: 3, name: 'conv' }).apply(up) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 1 }).apply(tf.layers.globalAveragePooling2d({}).apply(conv)) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const a = await toArtifacts(model);
+    model.dispose();
+    const before = tf.memory().numTensors;
+    await expect(fromArtifacts(a)).rejects.toThrow(/its layer "blow_up" outputs \[null,9600,9600,3\] per image \(276\.5 M values\); the limit is 64\.0 M/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

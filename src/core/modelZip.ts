@@ -1,12 +1,13 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { assembleArtifacts, declaredBytes, type ModelJson, type StoredArtifacts } from './artifacts';
+import { asCallerError, assembleArtifacts, checkModelJson, type ModelJson, type StoredArtifacts } from './artifacts';
+import { MAX_MODEL_JSON_BYTES, MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, MAX_ZIP_ENTRIES } from './limits';
+import { manifestGroups, weightPathProblem } from './modelCheck';
 
 /** model.json as read from an untrusted file: every field may be missing. */
 type UntrustedModelJson = Partial<ModelJson>;
 
-/** Refuse archives or weight files past these sizes (zip bombs, absurd declarations). */
-export const MAX_ZIP_BYTES = 200e6;
-export const MAX_WEIGHT_BYTES = 200e6;
+// The limits live in ./limits (shared with the CLI); re-exported for the importers of this module.
+export { MAX_WEIGHT_BYTES, MAX_ZIP_BYTES } from './limits';
 
 export class ModelImportError extends Error {
   constructor(detail: string) {
@@ -30,47 +31,89 @@ export function zipModel(a: StoredArtifacts): Uint8Array {
   return zipSync({ 'model.json': strToU8(JSON.stringify(modelJson)), [WEIGHTS]: new Uint8Array(a.weightData) }, { level: 6 });
 }
 
-/**
- * Reads a zipped tfjs LayersModel (model.json + its weight files, possibly sharded) and
- * checks it before anything is built: valid JSON, a topology, every weight file present,
- * and weight bytes matching the manifest.
- */
-export function unzipModel(data: Uint8Array): StoredArtifacts {
-  if (data.byteLength > MAX_ZIP_BYTES) throw new ModelImportError(`the file is ${(data.byteLength / 1e6).toFixed(0)} MB; the limit is ${MAX_ZIP_BYTES / 1e6} MB.`);
-  let files: Record<string, Uint8Array>;
-  let tooBig = '';
+interface ZipEntry {
+  name: string;
+  /** Unpacked size, from the zip's central directory (what fflate allocates for it). */
+  size: number;
+}
+
+/** The entries of a zip from its central directory, nothing inflated. */
+function listEntries(data: Uint8Array): ZipEntry[] {
+  const entries: ZipEntry[] = [];
   try {
-    files = unzipSync(data, {
+    unzipSync(data, {
       filter: (f) => {
-        if (f.originalSize > MAX_WEIGHT_BYTES) tooBig = f.name;
-        return !tooBig;
+        entries.push({ name: f.name, size: f.originalSize });
+        return false;
       },
     });
   } catch (e) {
     throw new ModelImportError(`it is not a readable zip archive (${(e as Error).message}).`);
   }
-  if (tooBig) throw new ModelImportError(`"${tooBig}" would unpack to more than ${MAX_WEIGHT_BYTES / 1e6} MB.`);
-  const jsonName = Object.keys(files).find((n) => n === 'model.json' || n.endsWith('/model.json'));
-  if (!jsonName) throw new ModelImportError('the archive has no model.json.');
-  const dir = jsonName.slice(0, jsonName.length - 'model.json'.length);
+  return entries;
+}
+
+/** Inflates only the named entries (each into a buffer of its directory size, never more). */
+function inflate(data: Uint8Array, names: Set<string>): Record<string, Uint8Array> {
+  try {
+    return unzipSync(data, { filter: (f) => names.has(f.name) });
+  } catch (e) {
+    throw new ModelImportError(`the zip archive is corrupt (${(e as Error).message}).`);
+  }
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+
+/** Refuses a zip whose directory holds too many entries or unpacks past MAX_UNZIPPED_BYTES in all. */
+function checkDirectory(entries: ZipEntry[]): void {
+  if (entries.length > MAX_ZIP_ENTRIES) throw new ModelImportError(`the archive holds ${entries.length} files; a model has at most ${MAX_ZIP_ENTRIES}.`);
+  const total = entries.reduce((n, e) => n + e.size, 0);
+  if (total > MAX_UNZIPPED_BYTES) throw new ModelImportError(`the archive would unpack to ${mb(total)}; the limit is ${mb(MAX_UNZIPPED_BYTES)} (a zip bomb?).`);
+}
+
+/**
+ * Reads a zipped tfjs LayersModel (model.json + its weight files, possibly sharded) and
+ * checks it before anything is built. Every limit is checked before the work it protects:
+ * the entry count and the total unpacked size from the zip's directory before anything is
+ * inflated; model.json's size before it is inflated; the manifest and topology
+ * (artifacts.checkModelJson) and the weight files' sizes against the manifest before any
+ * weight file is inflated; then the weights' values (finite).
+ */
+export function unzipModel(data: Uint8Array): StoredArtifacts {
+  if (data.byteLength > MAX_ZIP_BYTES) throw new ModelImportError(`the file is ${mb(data.byteLength)}; the limit is ${mb(MAX_ZIP_BYTES)}.`);
+  const entries = listEntries(data);
+  checkDirectory(entries);
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  const jsonEntry = entries.find((e) => e.name === 'model.json' || e.name.endsWith('/model.json'));
+  if (!jsonEntry) throw new ModelImportError('the archive has no model.json.');
+  if (jsonEntry.size > MAX_MODEL_JSON_BYTES) throw new ModelImportError(`its model.json would unpack to ${mb(jsonEntry.size)}; the limit is ${mb(MAX_MODEL_JSON_BYTES)}.`);
+  const dir = jsonEntry.name.slice(0, jsonEntry.name.length - 'model.json'.length);
   let json: UntrustedModelJson;
   try {
-    json = JSON.parse(strFromU8(files[jsonName])) as UntrustedModelJson;
+    json = JSON.parse(strFromU8(inflate(data, new Set([jsonEntry.name]))[jsonEntry.name])) as UntrustedModelJson;
   } catch (e) {
+    if (e instanceof ModelImportError) throw e;
     throw new ModelImportError(`model.json is not valid JSON (${(e as Error).message}).`);
   }
   if (!json || typeof json !== 'object' || !json.modelTopology) throw new ModelImportError('model.json has no modelTopology (is it a tfjs LayersModel?).');
   if (!Array.isArray(json.weightsManifest)) throw new ModelImportError('model.json has no weightsManifest.');
-  const specs = json.weightsManifest.flatMap((g) => g.weights ?? []);
-  const declared = declaredBytes(specs);
-  if (declared > MAX_WEIGHT_BYTES) throw new ModelImportError(`the manifest declares ${(declared / 1e6).toFixed(0)} MB of weights; the limit is ${MAX_WEIGHT_BYTES / 1e6} MB.`);
-  const parts: Uint8Array[] = [];
-  for (const group of json.weightsManifest) {
-    for (const p of group.paths ?? []) {
-      const f = files[dir + p] ?? files[p];
-      if (!f) throw new ModelImportError(`the weight file "${p}" named in model.json is missing from the archive.`);
-      parts.push(f);
+  const fail = (d: string) => new ModelImportError(`${d}.`);
+  const groups = asCallerError(() => manifestGroups(json.weightsManifest), fail);
+  const specs = groups.flatMap((g) => g.weights);
+  const declared = asCallerError(() => checkModelJson(json.modelTopology, specs), fail);
+  const names: string[] = [];
+  for (const group of groups) {
+    for (const p of group.paths) {
+      const bad = weightPathProblem(p);
+      if (bad) throw new ModelImportError(`the weight path ${JSON.stringify(p)} in model.json is refused: ${bad}.`);
+      const entry = byName.get(dir + (p as string)) ?? byName.get(p as string);
+      if (!entry) throw new ModelImportError(`the weight file "${p}" named in model.json is missing from the archive.`);
+      names.push(entry.name);
     }
   }
-  return assembleArtifacts({ ...json, modelTopology: json.modelTopology, weightsManifest: json.weightsManifest }, parts, (d) => new ModelImportError(d));
+  const held = names.reduce((n, name) => n + byName.get(name)!.size, 0);
+  if (held !== declared) throw new ModelImportError(`the weight files hold ${held} bytes but the manifest's shapes need ${declared}.`);
+  const files = inflate(data, new Set(names));
+  const parts = names.map((n) => files[n]);
+  return assembleArtifacts({ ...json, modelTopology: json.modelTopology, weightsManifest: json.weightsManifest }, parts, (d) => new ModelImportError(/[.)]$/.test(d) ? d : `${d}.`));
 }

@@ -9,7 +9,7 @@ export function Header() {
     const s = useStore.getState();
     s.setBackendChoice(next);
     client.start(next);
-    void client.setImages(s.photos);
+    client.resendImages();
   };
 
   const adapter =

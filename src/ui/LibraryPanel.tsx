@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { MAX_ZIP_BYTES } from '../core/limits';
 import { client } from '../client/workerClient';
 import type { ModelMeta } from '../protocol/messages';
 import { useStore, usePick } from '../state/store';
@@ -81,8 +82,12 @@ export function LibraryPanel() {
         <button className="small" onClick={() => input.current?.click()} data-testid="import-button">Import…</button>
         <input ref={input} type="file" accept=".zip,application/zip" hidden data-testid="import-input" onChange={(e) => {
           const f = e.target.files?.[0];
-          if (f) void client.importModel(f);
           e.target.value = '';
+          if (!f) return;
+          const fail = (message: string) => useStore.getState().setError({ code: 'import', message: `This model cannot be imported: ${message}` });
+          // the limit is checked before the file is read into memory
+          if (f.size > MAX_ZIP_BYTES) return fail(`the file is ${(f.size / 1e6).toFixed(0)} MB; the limit is ${MAX_ZIP_BYTES / 1e6} MB.`);
+          client.importModel(f).catch((err: Error) => fail(`the file could not be read (${err.message}).`));
         }} />
       </div>
       {storage && <p className={`muted ${storage.persistent ? '' : 'warn'}`}>{storage.message}</p>}

@@ -25,11 +25,11 @@ export function PhotoStrip() {
       }
     }
     if (problems.length) s.setError({ code: 'input', message: problems.join(' ') });
+    if (input.current) input.current.value = '';
     if (added.length) {
       s.addPhotos(added);
-      await client.setImages(useStore.getState().photos);
+      await client.setImages(useStore.getState().photos).catch((e: Error) => s.setError({ code: 'input', message: `The photos could not be sent to the worker: ${e.message}` }));
     }
-    if (input.current) input.current.value = '';
   };
 
   return (

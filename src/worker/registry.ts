@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelMeta } from '../protocol/messages';
 import { fromArtifacts, toArtifacts, type StoredArtifacts } from '../core/artifacts';
-import { KeyValueStore, StorageUnavailableError } from '../shared/kvStore';
+import { migrateOld, openDatabase, STORES, StorageQuotaError, StorageUnavailableError, type Database, type WriteOp } from '../shared/kvStore';
 
 interface Entry {
   meta: ModelMeta;
@@ -17,33 +17,41 @@ export class UnknownModelError extends Error {
 }
 
 /**
- * The model library on the worker side: metadata and weights, persisted in IndexedDB
- * (metadata and weights as separate records, so renames do not rewrite weights). Models are
+ * The model library on the worker side: metadata and weights, persisted in CamSteer's one
+ * IndexedDB database (two stores, so renames do not rewrite weights; a model's two records are
+ * written and deleted in one transaction, so storage never holds half a model). Models are
  * loaded into tfjs on first use and kept.
  */
 export class ModelRegistry {
   private readonly entries = new Map<string, Entry>();
-  private metaStore: KeyValueStore<ModelMeta> | null = null;
-  private weightStore: KeyValueStore<StoredArtifacts> | null = null;
+  private db: Database | null = null;
   /** Changes are announced only once start-up (saved + shipped models) is complete. */
   private started = false;
 
   constructor(private readonly onChange: (models: ModelMeta[]) => void) {}
 
-  /** Opens storage and loads the saved library. Resolves to a storage warning, or null. */
+  /**
+   * Opens storage, copies in the libraries of older versions, removes half-saved models
+   * (metadata without weights or weights without metadata) and loads the saved library.
+   * Resolves to a storage warning, or null.
+   */
   async init(): Promise<string | null> {
     try {
-      this.metaStore = await KeyValueStore.open<ModelMeta>('camsteer-models-meta', 'meta');
-      this.weightStore = await KeyValueStore.open<StoredArtifacts>('camsteer-models-weights', 'weights');
-      for (const meta of await this.metaStore.values()) {
-        const artifacts = await this.weightStore.get(meta.id);
-        if (artifacts) this.entries.set(meta.id, { meta, artifacts, model: null });
+      this.db = await openDatabase();
+      await migrateOld(this.db, 'models-v0', OLD_DATABASES, planModelMigration);
+      const metas = await this.db.entries<ModelMeta>(STORES.modelMeta);
+      const weightIds = new Set(await this.db.keys(STORES.modelWeights));
+      const orphans = orphanDeletes(metas.map(([id]) => id), [...weightIds]);
+      if (orphans.length) await this.db.write(orphans);
+      for (const [id, meta] of metas) {
+        if (!weightIds.has(id)) continue;
+        const artifacts = await this.db.get<StoredArtifacts>(STORES.modelWeights, id);
+        if (artifacts) this.entries.set(id, { meta, artifacts, model: null });
       }
       this.emit();
       return null;
     } catch (e) {
-      this.metaStore = null;
-      this.weightStore = null;
+      this.db = null;
       this.emit();
       return e instanceof StorageUnavailableError ? e.message : `Saved models could not be read: ${(e as Error).message}`;
     }
@@ -89,16 +97,20 @@ export class ModelRegistry {
     return this.addArtifacts(meta, artifacts, model);
   }
 
-  /** Adds a model from its artifacts; `persist = false` keeps it out of IndexedDB (shipped models). */
+  /**
+   * Adds a model from its artifacts; `persist = false` keeps it out of IndexedDB (shipped
+   * models). Metadata and weights are saved in one transaction. When saving fails (a full
+   * quota: StorageQuotaError) the model stays in the library in memory and the warning says so.
+   */
   async addArtifacts(meta: ModelMeta, artifacts: StoredArtifacts, model: tf.LayersModel | null = null, persist = true): Promise<string | null> {
     this.entries.get(meta.id)?.model?.dispose();
     this.entries.set(meta.id, { meta, artifacts, model });
     this.emit();
     if (!persist) return null;
-    return this.persist(async () => {
-      await this.weightStore?.put(meta.id, artifacts);
-      await this.metaStore?.put(meta.id, meta);
-    });
+    return this.persist(meta.name, [
+      { store: STORES.modelMeta, key: meta.id, value: meta },
+      { store: STORES.modelWeights, key: meta.id, value: artifacts },
+    ]);
   }
 
   async update(id: string, patch: Partial<ModelMeta>): Promise<string | null> {
@@ -106,17 +118,24 @@ export class ModelRegistry {
     if (!e) throw new UnknownModelError(id);
     e.meta = { ...e.meta, ...patch, id };
     this.emit();
-    return this.persist(() => this.metaStore?.put(id, e.meta));
+    if (e.meta.kind === 'shipped') return null;
+    return this.persist(e.meta.name, [{ store: STORES.modelMeta, key: id, value: e.meta }]);
   }
 
+  /**
+   * Removes a model from the library and from storage (both records in one transaction).
+   * Throws StorageWriteError when storage could not delete it (it would come back on reload).
+   */
   async remove(id: string): Promise<void> {
     const e = this.entries.get(id);
     if (!e) return;
     e.model?.dispose();
     this.entries.delete(id);
     this.emit();
-    await this.metaStore?.delete(id);
-    await this.weightStore?.delete(id);
+    await this.db?.write([
+      { store: STORES.modelMeta, key: id },
+      { store: STORES.modelWeights, key: id },
+    ]);
   }
 
   async duplicate(id: string, newId: string): Promise<string | null> {
@@ -125,13 +144,14 @@ export class ModelRegistry {
     return this.addArtifacts({ ...e.meta, id: newId, name: `${e.meta.name} (copy)`, createdAt: Date.now(), parentId: id }, e.artifacts);
   }
 
-  private async persist(write: () => Promise<void> | undefined): Promise<string | null> {
-    if (!this.metaStore) return null;
+  private async persist(name: string, ops: WriteOp[]): Promise<string | null> {
+    if (!this.db) return null;
     try {
-      await write();
+      await this.db.write(ops);
       return null;
     } catch (e) {
-      return e instanceof StorageUnavailableError ? e.message : `Saving failed: ${(e as Error).message}`;
+      if (e instanceof StorageQuotaError) return `“${name}” was not saved: ${e.message}`;
+      return e instanceof Error ? e.message : String(e);
     }
   }
 
@@ -144,6 +164,36 @@ export class ModelRegistry {
   private emit(): void {
     if (this.started) this.onChange(this.list());
   }
+}
+
+/** The deletes that remove half-saved models: metadata without weights, weights without metadata. */
+export function orphanDeletes(metaIds: string[], weightIds: string[]): WriteOp[] {
+  const metas = new Set(metaIds);
+  const weights = new Set(weightIds);
+  return [
+    ...metaIds.filter((id) => !weights.has(id)).map((key) => ({ store: STORES.modelMeta, key })),
+    ...weightIds.filter((id) => !metas.has(id)).map((key) => ({ store: STORES.modelWeights, key })),
+  ];
+}
+
+/** The databases older versions kept the library and the checkpoint in. */
+const OLD_DATABASES = [
+  { name: 'camsteer-models-meta', stores: ['meta'] },
+  { name: 'camsteer-models-weights', stores: ['weights'] },
+  { name: 'camsteer-checkpoint', stores: ['items'] },
+];
+
+/** The old library's complete models (both records) and its checkpoint, as writes to this database. */
+function planModelMigration(old: Record<string, Record<string, [string, unknown][]>>): WriteOp[] {
+  const metas = old['camsteer-models-meta']?.meta ?? [];
+  const weights = new Map(old['camsteer-models-weights']?.weights ?? []);
+  const ops: WriteOp[] = [];
+  for (const [id, meta] of metas) {
+    if (!weights.has(id)) continue;
+    ops.push({ store: STORES.modelMeta, key: id, value: meta }, { store: STORES.modelWeights, key: id, value: weights.get(id) });
+  }
+  for (const [key, value] of old['camsteer-checkpoint']?.items ?? []) ops.push({ store: STORES.checkpoint, key, value });
+  return ops;
 }
 
 export function newModelId(): string {

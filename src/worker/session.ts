@@ -46,7 +46,7 @@ export class Session {
   readonly registry: ModelRegistry;
   readonly data = new PhotoData(this.images);
 
-  readonly checkpoints = new CheckpointStore();
+  readonly checkpoints = new CheckpointStore((message) => this.post({ type: 'storage', persistent: false, message }));
   /** Test-split references: never trained on, except a steering run's own target photo. */
   testIds: Set<string> | null = null;
   /** Validation-split references: their SRCC is tracked while steering. */

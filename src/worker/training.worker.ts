@@ -6,6 +6,8 @@ import { fromArtifacts } from '../core/artifacts';
 import { EmptyMaskError, type Mask } from '../core/mask';
 import { greyFromRgba, saliencyMap, suggestedSaliencyThreshold } from '../core/saliency';
 import { ModelImportError, unzipModel } from '../core/modelZip';
+import { ModelCheckError } from '../core/modelCheck';
+import { StorageReadError, StorageUnavailableError, StorageWriteError } from '../shared/kvStore';
 import { transfersOf, type ErrorCode, type FromWorker, type Splits, type ToWorker } from '../protocol/messages';
 import { BackendUnavailableError, initBackend, watchDeviceLoss } from './backend';
 import { isTestHook, type TestHookMessage } from '../protocol/testHooks';
@@ -38,7 +40,8 @@ function codeOf(e: unknown): ErrorCode {
   if (e instanceof EmptyMaskError) return 'empty-mask';
   if (e instanceof DivergenceError) return 'non-finite';
   if (e instanceof BackendUnavailableError) return 'backend';
-  if (e instanceof ModelImportError) return 'import';
+  if (e instanceof ModelImportError || e instanceof ModelCheckError) return 'import';
+  if (e instanceof StorageUnavailableError || e instanceof StorageWriteError || e instanceof StorageReadError) return 'storage';
   return 'training';
 }
 
@@ -85,7 +88,8 @@ async function importModel(fileName: string, data: ArrayBuffer): Promise<void> {
   try {
     model = await fromArtifacts(artifacts);
   } catch (e) {
-    throw new ModelImportError(`tfjs could not build it (${(e as Error).message}).`);
+    if (e instanceof ModelCheckError) throw new ModelImportError(`${e.detail}.`);
+    throw new ModelImportError(`tfjs could not build it (${(e as Error).message.split('\n')[0]}).`);
   }
   try {
     const meta = importedMeta(fileName, describeModel(model, artifacts), artifacts.userDefinedMetadata, newModelId(), Date.now());
@@ -115,13 +119,17 @@ async function loadShipped(baseUrl: string): Promise<void> {
 /** The split by reference photo (public/data/splits.json); null when it is missing or unreadable. */
 async function loadSplits(baseUrl: string): Promise<Splits | null> {
   const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const missing = (why: string) => {
+    post({ type: 'error', code: 'internal', message: `The data split (data/splits.json) could not be read (${why}); no photos are held out for testing.` });
+    return null;
+  };
   try {
     const res = await fetch(new URL('data/splits.json', baseUrl));
-    if (!res.ok) return null;
+    if (!res.ok) return missing(`HTTP ${res.status}`);
     const json = (await res.json()) as Partial<Record<keyof Splits, unknown>>;
     return { train: ids(json.train), val: ids(json.val), test: ids(json.test) };
-  } catch {
-    return null;
+  } catch (e) {
+    return missing(e instanceof Error ? e.message : String(e));
   }
 }
 

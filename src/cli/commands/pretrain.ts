@@ -122,8 +122,7 @@ export const pretrainCommand: Command = {
     const source = async (samples: IqaSample[]): Promise<BatchSource> => {
       const src = imageSource(samples, null);
       if (!cut) return src;
-      const { features, shape } = await prefixFeatures(model, cut, recipe.targetLayer, src);
-      return cachedSource(src, features, shape);
+      return cachedSource(src, await prefixFeatures(model, cut, recipe.targetLayer, src));
     };
     const bar = new ProgressBar(io, 'train', train.steps, quiet);
     let ema = NaN;

@@ -8,9 +8,10 @@ import type { Mask } from '../../core/mask';
 import { imageInputs } from '../../core/batch';
 import { allCamsOf, alignmentSummary, qualityReport, type AllCams, type AlignmentSummary } from '../../core/evaluation';
 import { fineTune, prefixFeatures, type SteerSettings } from '../../core/steer/fineTune';
+import { pairedDifference } from '../../core/stats';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { BUNDLED_INPUTS, loadSplits, modelArg, testSplit, trainSplit, type TrainingData } from '../data';
+import { BUNDLED_INPUTS, loadSplits, modelArg, testSplit } from '../data';
 import { prepareInput } from '../images';
 import { drawFigure } from '../figure';
 import type { Io } from '../io';
@@ -19,7 +20,7 @@ import { loadModel, modelFiles, type LoadedModel } from '../modelDir';
 import { checkNotInput, checkOutDir, Outputs, resolvePath, type Bytes } from '../outputs';
 import { formatDuration, note, ProgressBar } from '../progress';
 import { sampleMasks, STEER_DEFAULTS, trainItems } from '../steering';
-import { CAM_LOSSES, modelInputs, steeredMetadata } from './steer';
+import { CAM_LOSSES, steeredMetadata } from './steer';
 import { checksOf, MODEL_IDS, reportMarkdown, summaryLines, TARGETS, type ModelId, type ModelResult, type ReproduceReport, type SharedSettings, type TargetId, type TargetSettings } from '../reproduceReport';
 
 /** Settings of a run: `full` (the README's numbers) and `quick` (CI). */
@@ -27,10 +28,8 @@ export interface ReproducePreset {
   steps: number;
   batchSize: number;
   learningRate: number;
-  /** Training crops per distorted (and undistorted) copy of each training photo. */
-  crops: number;
-  /** Distorted copies per distortion type and training photo (stratified levels). */
-  levelsPerType: number;
+  /** Training photos used (the first N of the training split; all when null). */
+  trainPhotos: number | null;
   /** Test photos used (the first N of the test split; all when null). */
   testPhotos: number | null;
   /** Wall-clock budget the issue sets, in seconds (reported, not enforced). */
@@ -38,8 +37,8 @@ export interface ReproducePreset {
 }
 
 export const PRESETS: Record<'full' | 'quick', ReproducePreset> = {
-  full: { steps: 300, batchSize: 16, learningRate: 3e-4, crops: 1, levelsPerType: 5, testPhotos: null, budget: 20 * 60 },
-  quick: { steps: 40, batchSize: 8, learningRate: 3e-4, crops: 1, levelsPerType: 1, testPhotos: 6, budget: 3 * 60 },
+  full: { steps: 300, batchSize: 16, learningRate: 3e-4, trainPhotos: null, testPhotos: null, budget: 20 * 60 },
+  quick: { steps: 40, batchSize: 8, learningRate: 3e-4, trainPhotos: 8, testPhotos: 6, budget: 3 * 60 },
 };
 
 /** The baseline: the quality loss only. */
@@ -78,7 +77,7 @@ export const reproduceCommand: Command = {
         help: `CAM loss of all three steered models (default: ${TARGETS.map((t) => `${t.id} ${t.camLoss}`).join(', ')}).`,
       },
       { ...SHARPNESS_FLAG, help: `CAM target sharpness of all three steered models (default: ${TARGETS.map((t) => `${t.id} ${t.sharpness}`).join(', ')}); see steer --help.` },
-      { name: 'crops', type: 'int', meta: 'N', min: 0, max: 64, help: `Random crops per training photo (default ${PRESETS.full.crops}; quick ${PRESETS.quick.crops}).` },
+      { name: 'train-photos', type: 'int', meta: 'N', min: 1, max: 1000, help: `Train on the first N photos of the training split (default all; quick ${PRESETS.quick.trainPhotos}).` },
       FREEZE_FLAG,
       { name: 'check', type: 'boolean', help: 'Exit 1 when an acceptance criterion fails (the report is written either way).' },
       FORCE_FLAG,
@@ -111,7 +110,7 @@ export const reproduceCommand: Command = {
         { lambda: args.number('lambda') ?? t.lambda, camLoss: (args.string('cam-loss') as CamLossType | undefined) ?? t.camLoss, sharpness: args.number('sharpness') ?? t.sharpness },
       ]),
     ) as Record<TargetId, TargetSettings>;
-    const crops = args.number('crops') ?? preset.crops;
+    const trainPhotos = args.number('train-photos') ?? preset.trainPhotos;
     const specs = Object.fromEntries(TARGETS.map((t) => [t.id, parseMaskSpec(t.mask, (p) => p)])) as Record<TargetId, MaskSpec>;
     const { name, path } = modelArg(io, args.string('model') ?? 'mobilenetv2');
     checkNotInput(outDir, 'dir', [{ label: '--model', path }, ...BUNDLED_INPUTS], '--out', 'reproduce');
@@ -121,37 +120,34 @@ export const reproduceCommand: Command = {
     const { inputSize, layerName, metadata } = start;
     const cut = cutOf(args, start.model, layerName);
 
-    // Data: training crops (masks cut like the crops) and whole test images, with every target's masks.
+    // Data: whole images (at their working size, so positions within each photo are intact) of
+    // the training and test photos, pristine and distorted, with every target's masks.
     const tData = Date.now();
     const dataBar = new ProgressBar(io, 'data', 1, quiet);
-    let trainData: TrainingData;
+    const asInput = (samples: IqaSample[]) => samples.map((x) => ({ ...x, image: prepareInput(x.image, inputSize, 'squash', start.workingSize) }));
+    let train: IqaSample[];
     let test: IqaSample[];
     try {
-      trainData = await trainSplit(metadata, { cropsPerImage: crops, levelsPerType: preset.levelsPerType }, (d, t) => {
+      const progress = (d: number, t: number) => {
         dataBar.setTotal(t);
         dataBar.update(d);
-      });
-      const all = await testSplit(metadata, (d, t) => {
-        dataBar.setTotal(trainData.samples.length + t);
-        dataBar.update(trainData.samples.length + d);
-      });
-      const keep = new Set(splits.test.slice(0, preset.testPhotos ?? splits.test.length));
-      test = all.filter((s) => keep.has(s.refId)).map((s) => ({ ...s, image: prepareInput(s.image, inputSize, 'squash', start.workingSize) }));
+      };
+      train = asInput(await testSplit(metadata, progress, 'train', trainPhotos));
+      test = asInput(await testSplit(metadata, progress, 'test', preset.testPhotos));
     } finally {
       dataBar.close();
     }
-    const train = modelInputs(start, trainData.samples);
     const trainMasks = {} as Record<TargetId, Mask[]>;
     const testMasks = {} as Record<TargetId, Mask[]>;
     for (const t of TARGETS) {
-      trainMasks[t.id] = await sampleMasks(trainData.samples, specs[t.id], trainData.references);
+      trainMasks[t.id] = await sampleMasks(train, specs[t.id]);
       testMasks[t.id] = await sampleMasks(test, specs[t.id]);
     }
     const dataSeconds = (Date.now() - tData) / 1000;
     note(
       io,
       quiet,
-      `${name}: ${inputSize === null ? `whole images (long side ${start.workingSize} px)` : `input ${inputSize}`}, CAM layer ${layerName}, ${backend} backend; ${train.length} training crops, ${test.length} test images (${formatDuration(dataSeconds)})`,
+      `${name}: ${inputSize === null ? `whole images (long side ${start.workingSize} px)` : `input ${inputSize}`}, CAM layer ${layerName}, ${backend} backend; ${train.length} training and ${test.length} test images (${formatDuration(dataSeconds)})`,
     );
 
     // The start model, for reference.
@@ -170,6 +166,9 @@ export const reproduceCommand: Command = {
     const featureSeconds = (Date.now() - tFeat) / 1000;
     start.model.dispose();
 
+    const distorted = test.flatMap((x, i) => (x.distortion !== null ? [i] : []));
+    const labels = test.map((x) => x.score);
+    const pick = (v: ArrayLike<number>) => distorted.map((i) => v[i]);
     const totalSteps = settings.steps * MODEL_IDS.length;
     const bar = new ProgressBar(io, 'train', totalSteps, quiet);
     const results = {} as Record<ModelId, ModelResult>;
@@ -191,12 +190,15 @@ export const reproduceCommand: Command = {
             (r) => bar.update(k * settings.steps + r.step, `${id} (${k + 1}/${MODEL_IDS.length}) loss ${r.losses.total.toFixed(4)}`),
             cut,
             features,
+            train.map((x) => x.refId),
           );
           const seconds = (Date.now() - tt) / 1000;
           trainSeconds += seconds;
           const ev = await evaluate(lm);
           cams[id] = ev.cams;
-          results[id] = { id, mask: target?.mask ?? null, quality: ev.quality, alignment: ev.alignment, trainSeconds: seconds, finalLoss: curve[curve.length - 1] ?? null };
+          // the SRCC change from the baseline on the same draws of test references (paired bootstrap)
+          const srccChange = cams.baseline && id !== 'baseline' ? pairedDifference(pick(cams.baseline.scores), pick(ev.cams.scores), pick(labels), distorted.map((i) => test[i].refId)) : null;
+          results[id] = { id, mask: target?.mask ?? null, quality: ev.quality, srccChange, alignment: ev.alignment, trainSeconds: seconds, finalLoss: curve[curve.length - 1] ?? null };
           const mf = await modelFiles(
             lm.model,
             steeredMetadata(lm, {
@@ -243,7 +245,7 @@ export const reproduceCommand: Command = {
       seed,
       backend,
       model: { name, path, inputSize, workingSize: start.workingSize, layer: layerName },
-      settings: { ...settings, crops, frozenUntil: cut, targets: targetSettings },
+      settings: { ...settings, trainPhotos: new Set(train.map((x) => x.refId)).size, frozenUntil: cut, targets: targetSettings },
       data: { trainImages: train.length, testImages: test.length, testDistorted: test.filter((s) => s.distortion !== null).length, train: splits.train, test: splits.test },
       start: { quality: startEval.quality, alignment: startEval.alignment },
       models: results,

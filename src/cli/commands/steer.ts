@@ -102,7 +102,7 @@ export const steerCommand: Command = {
         name: 'images',
         type: 'string',
         meta: 'DIR',
-        help: 'Your photos to steer (each at its working size, distorted by every type, MS-SSIM-labelled crops; at least 224 px on each side), with the bundled training photos replayed and the quality guard on the bundled validation photos, as the app does. Default: the training split of the bundled photos is steered.',
+        help: 'Your photos to steer (each at its working size, distorted by every type, MS-SSIM-labelled crops; at least 224 px on each side), with the bundled training photos the app shows replayed and the quality guard on its validation photos, as the app does. Default: the training split of the bundled photos is steered.',
       },
       { name: 'no-replay', type: 'boolean', help: 'With --images: train on your photos only (no bundled photos replayed with the base model as their teacher).' },
       { name: 'no-guard', type: 'boolean', help: 'No quality guard (validation SRCC is not tracked; the run is not stopped when it falls).' },
@@ -157,8 +157,8 @@ export const steerCommand: Command = {
         imagesDir !== undefined
           ? await folderData(imagesDir, { ...cfg, ...STEERING_DATA.target, ...(crops ? { cropsPerImage: crops } : {}), seed: settings.seed }, onData)
           : await trainSplit(loaded.metadata, { ...STEERING_DATA.target, ...(crops ? { cropsPerImage: crops } : {}) }, onData);
-      // replayed with the base as their teacher: the bundled training photos, when steering yours
-      const replay = imagesDir !== undefined && !args.bool('no-replay') ? await trainSplit(loaded.metadata, STEERING_DATA.replay, onData) : null;
+      // replayed with the base as their teacher, when steering yours: the bundled training photos the app shows, as the app does
+      const replay = imagesDir !== undefined && !args.bool('no-replay') ? await trainSplit(loaded.metadata, { ...STEERING_DATA.replay, appOnly: true }, onData) : null;
       const validation = args.bool('no-guard') ? null : await valCrops(loaded.metadata);
       dataBar.close();
       // each photo's mask over its whole working image (salient: its own saliency)

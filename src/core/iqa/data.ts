@@ -41,16 +41,19 @@ function pick(refs: readonly Reference[], ids: readonly string[]): Reference[] {
   });
 }
 
-/** The fixed evaluation set of one split (what eval and pretrain both measure on). */
+/**
+ * The fixed set of one split: whole working images, pristine + every type at 5 levels (what eval
+ * and pretrain measure on; the experiment also trains on the training split's).
+ */
 export function buildEvalSplit(
   refs: readonly Reference[],
   splits: Splits,
-  which: 'val' | 'test',
+  which: 'train' | 'val' | 'test',
   cfg: IqaDataConfig,
   jpeg: JpegCodec,
   onProgress?: (done: number, total: number) => void,
 ): Promise<IqaSample[]> {
-  const seed = cfg.seed + (which === 'val' ? 3 : 4);
+  const seed = cfg.seed + (which === 'train' ? 1 : which === 'val' ? 3 : 4);
   return buildFixedSet(pick(refs, splits[which]), { workingSize: cfg.workingSize, jpeg, seed, onProgress });
 }
 

@@ -1,6 +1,10 @@
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { checkImageSize, ImageInputError, MAX_IMAGE_MEGAPIXELS, toRgb, type RgbImage } from './image';
+import { checkImageSize, checkPixelLimit, ImageInputError, readImageHeader, type ImageFormat } from '../imageHeader';
+import { MAX_IMAGE_MEGAPIXELS } from '../limits';
+import { toRgb, type RgbImage } from './image';
+
+export { sniffImageFormat, type ImageFormat } from '../imageHeader';
 
 /**
  * Decoding of PNG and JPEG files to RGB on Node (pngjs, jpeg-js); the browser decodes with
@@ -8,8 +12,6 @@ import { checkImageSize, ImageInputError, MAX_IMAGE_MEGAPIXELS, toRgb, type RgbI
  * come out as RGB, alpha is dropped, 16-bit PNGs are scaled to 8 bits, CMYK/YCCK JPEGs
  * are converted by jpeg-js.
  */
-
-export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'bmp' | 'tiff';
 
 export class NotAnImageError extends ImageInputError {
   constructor(detail: string) {
@@ -25,68 +27,75 @@ export class UnsupportedImageFormatError extends ImageInputError {
   }
 }
 
+/** The decoder failed on the pixel data; `detail` says how, in CamSteer's words (not the decoder's). */
 export class CorruptImageError extends ImageInputError {
-  constructor(format: ImageFormat, cause: unknown) {
-    super(`The ${format.toUpperCase()} file could not be decoded: ${cause instanceof Error ? cause.message : String(cause)}`);
+  constructor(format: ImageFormat, detail: string) {
+    super(`The ${format.toUpperCase()} file ${detail}.`);
     this.name = 'CorruptImageError';
   }
 }
 
-const startsWith = (b: Uint8Array, sig: number[], at = 0) => sig.every((v, i) => b[at + i] === v);
-
-/** Format from the file's magic bytes, or null. */
-export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
-  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
-  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
-  if (startsWith(bytes, [0x47, 0x49, 0x46, 0x38])) return 'gif';
-  if (startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, [0x57, 0x45, 0x42, 0x50], 8)) return 'webp';
-  if (startsWith(bytes, [0x42, 0x4d])) return 'bmp';
-  if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
-  return null;
+/** True when a PNG's chunks run past the end of the file or stop before IEND (a cut-short download). */
+export function pngIsTruncated(b: Uint8Array): boolean {
+  let i = 8;
+  while (i + 8 <= b.length) {
+    const len = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+    const type = String.fromCharCode(b[i + 4], b[i + 5], b[i + 6], b[i + 7]);
+    if (i + 12 + len > b.length) return true;
+    if (type === 'IEND') return false;
+    i += 12 + len;
+  }
+  return true;
 }
 
-/** PNG width and height from the IHDR chunk, to refuse huge images before inflating them. */
-function pngSize(bytes: Uint8Array): { width: number; height: number } {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 24) throw new CorruptImageError('png', new Error('file too short'));
-  return { width: v.getUint32(16), height: v.getUint32(20) };
+const endsWithEoi = (b: Uint8Array) => b.length >= 2 && b[b.length - 2] === 0xff && b[b.length - 1] === 0xd9;
+
+/**
+ * Checks an image file's format and size from its header, before anything is decoded: PNG or
+ * JPEG, at least 32 px a side and at most MAX_IMAGE_MEGAPIXELS (`minSide: false` for masks,
+ * which may be small). Throws an ImageInputError subclass with a message for the user.
+ */
+export function checkImageFile(bytes: Uint8Array, opts: { minSide?: boolean } = {}): ImageFormat {
+  if (bytes.length === 0) throw new NotAnImageError('the file is empty');
+  const read = readImageHeader(bytes, true);
+  if (read.kind === 'need') throw new NotAnImageError('the file is too short');
+  if (read.kind === 'unknown') {
+    if (read.format === null) throw new NotAnImageError('unknown file signature');
+    throw new UnsupportedImageFormatError(read.format);
+  }
+  const { format, width, height } = read.header;
+  if (format !== 'png' && format !== 'jpeg') throw new UnsupportedImageFormatError(format);
+  if (opts.minSide === false) checkPixelLimit(width, height);
+  else checkImageSize(width, height);
+  return format;
+}
+
+/** RGBA pixels of a PNG or JPEG whose header checkImageFile accepted. */
+export function decodeRgba(bytes: Uint8Array, format: 'png' | 'jpeg'): { width: number; height: number; data: Uint8Array } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (format === 'png') {
+    try {
+      const png = PNG.sync.read(buf);
+      return { width: png.width, height: png.height, data: png.data };
+    } catch {
+      throw new CorruptImageError('png', pngIsTruncated(bytes) ? 'is truncated: it ends before its image data does' : 'is corrupt: its image data could not be decoded');
+    }
+  }
+  try {
+    return jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
+  } catch {
+    throw new CorruptImageError('jpeg', endsWithEoi(bytes) ? 'is corrupt: its image data could not be decoded' : 'is truncated or corrupt: its image data could not be decoded');
+  }
 }
 
 /**
  * PNG or JPEG bytes -> RGB. Throws an ImageInputError subclass with a message for the user
  * for anything else: not an image, another format, corrupt data, too small (< 32 px) or
- * too large (> 100 MP). Size limits are checked before the pixels are decoded where possible.
+ * too large (> 100 MP). Size limits are checked from the header, before the pixels are decoded.
  */
 export function decodeImage(bytes: Uint8Array): RgbImage {
-  if (bytes.length === 0) throw new NotAnImageError('the file is empty');
-  const format = sniffImageFormat(bytes);
-  if (format === null) throw new NotAnImageError('unknown file signature');
-  if (format !== 'png' && format !== 'jpeg') throw new UnsupportedImageFormatError(format);
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (format === 'png') {
-    const { width, height } = pngSize(bytes);
-    checkImageSize(width, height);
-    let png: PNG;
-    try {
-      png = PNG.sync.read(buf);
-    } catch (e) {
-      throw new CorruptImageError('png', e);
-    }
-    return toRgb(png.data, png.width, png.height, 4);
-  }
-  let raw: { width: number; height: number; data: Uint8Array };
-  try {
-    raw = jpeg.decode(buf, {
-      useTArray: true,
-      formatAsRGBA: true,
-      maxResolutionInMP: MAX_IMAGE_MEGAPIXELS,
-      maxMemoryUsageInMB: 1024,
-    });
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/maxResolutionInMP/.test(msg)) throw new ImageInputError(`The JPEG is larger than ${MAX_IMAGE_MEGAPIXELS} MP.`);
-    throw new CorruptImageError('jpeg', e);
-  }
+  const format = checkImageFile(bytes) as 'png' | 'jpeg';
+  const raw = decodeRgba(bytes, format);
   checkImageSize(raw.width, raw.height);
   return toRgb(raw.data, raw.width, raw.height, 4);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { checkImageSize, ImageInputError } from '../imageHeader';
 
 /**
  * 8-bit RGB images as plain arrays (no tensors), the currency of the IQA data pipeline:
@@ -11,40 +12,10 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-/** Images smaller than this on either side are refused: nothing useful survives resizing up. */
-export const MIN_IMAGE_SIDE = 32;
-/** Decoders refuse images with more pixels than this (a 6000 x 6000 photo is 36 MP and fine). */
-export const MAX_IMAGE_MEGAPIXELS = 100;
-
-/** Base class of the errors a user can hit when giving the pipeline an image. */
-export class ImageInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImageInputError';
-  }
-}
-
-export class ImageTooSmallError extends ImageInputError {
-  constructor(width: number, height: number) {
-    super(`The image is ${width}x${height} pixels; images must be at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE}.`);
-    this.name = 'ImageTooSmallError';
-  }
-}
-
-export class ImageTooLargeError extends ImageInputError {
-  constructor(width: number, height: number) {
-    super(
-      `The image is ${width}x${height} pixels (${((width * height) / 1e6).toFixed(0)} MP); at most ${MAX_IMAGE_MEGAPIXELS} MP is accepted.`,
-    );
-    this.name = 'ImageTooLargeError';
-  }
-}
-
-/** Refuses images below MIN_IMAGE_SIDE or above MAX_IMAGE_MEGAPIXELS. */
-export function checkImageSize(width: number, height: number): void {
-  if (!(width >= MIN_IMAGE_SIDE && height >= MIN_IMAGE_SIDE)) throw new ImageTooSmallError(width, height);
-  if (width * height > MAX_IMAGE_MEGAPIXELS * 1e6) throw new ImageTooLargeError(width, height);
-}
+// The size limits and the errors they raise live with the header reader (tfjs-free, shared
+// with the app): re-exported here for the pipeline's callers.
+export { MAX_IMAGE_MEGAPIXELS, MIN_IMAGE_SIDE } from '../limits';
+export { checkImageSize, ImageInputError, ImageTooLargeError, ImageTooSmallError } from '../imageHeader';
 
 /**
  * Interleaved pixels with 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA) channels -> RGB.

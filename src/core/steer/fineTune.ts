@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchOf, batchSampler, cachedSource, imageSource, type BatchSource } from '../batch';
+import { batchOf, batchSampler, cachedSource, imageSource, type BatchSource, type CachedActivations } from '../batch';
 import type { CamLossType, OptimizerType } from '../config';
 import { gridFor, prefixActivations, splitModel } from '../graph';
+import { referenceBatches } from './plan';
 import type { RgbImage } from '../iqa/image';
-import type { InputSource } from '../evaluation';
+import { shapeBatches, type InputSource } from '../evaluation';
 import { gridTarget, type Mask } from '../mask';
 import { Trainer } from '../trainer';
 import { runTraining, type CurvePoint, type ReadBack } from './run';
@@ -32,23 +33,24 @@ export interface TrainItem {
 /**
  * Activations of the frozen prefix (up to `cut`) for a source's inputs, one block per input: the
  * same for every model that shares the prefix's weights, so `reproduce` computes them once.
- * The inputs must share a size (a fully convolutional model's crops, a square model's input).
+ * Inputs of one size are run together (InputSource.shapeOf).
  */
-export async function prefixFeatures(model: tf.LayersModel, cut: string, layerName: string, src: InputSource): Promise<{ features: Float32Array; shape: number[] }> {
+export async function prefixFeatures(model: tf.LayersModel, cut: string, layerName: string, src: InputSource): Promise<CachedActivations> {
   splitModel(model, layerName, 0, cut); // throws CutError before any work when the cut is not usable
-  let features: Float32Array | null = null;
-  let shape: number[] = [];
-  for (let i = 0; i < src.size; i += 16) {
-    const idx = Array.from({ length: Math.min(16, src.size - i) }, (_, k) => i + k);
+  const blocks: Float32Array[] = [];
+  const shapes: number[][] = [];
+  for (const idx of shapeBatches(src, 16)) {
     const f = tf.tidy(() => prefixActivations(model, cut, src.inputs(idx)));
-    if (!features) {
-      shape = f.shape.slice(1);
-      features = new Float32Array(src.size * shape.reduce((a, b) => a * b, 1));
+    const data = await f.data();
+    const shape = f.shape.slice(1);
+    const per = data.length / idx.length;
+    for (let b = 0; b < idx.length; b++) {
+      blocks.push(Float32Array.from(data.subarray(b * per, (b + 1) * per)));
+      shapes.push(shape);
     }
-    features.set(await f.data(), (i * features.length) / src.size);
     f.dispose();
   }
-  return { features: features ?? new Float32Array(0), shape };
+  return { blocks, shapes };
 }
 
 /**
@@ -65,19 +67,32 @@ export async function fineTune(
   s: SteerSettings,
   onRead?: (r: ReadBack) => void,
   cut: string | null = null,
-  features?: { features: Float32Array; shape: number[] },
+  features?: CachedActivations,
+  /** Each item's reference photo: batches then take one photo's items each, so items may be whole images of different sizes. */
+  byReference?: readonly string[],
 ): Promise<CurvePoint[]> {
   if (items.length === 0) throw new Error('no training images');
-  const grid = gridFor(model, layerName, items[0].image.height, items[0].image.width);
-  let src: BatchSource = imageSource(items, items.map((it) => (it.mask ? gridTarget(it.mask, grid.w, grid.h, s.sharpness) : null)));
+  const grids = new Map<string, { h: number; w: number }>();
+  const gridAt = (i: number) => {
+    const { width: w, height: h } = items[i].image;
+    const key = `${w}x${h}`;
+    return grids.get(key) ?? grids.set(key, gridFor(model, layerName, h, w)).get(key)!;
+  };
+  let src: BatchSource = imageSource(
+    items,
+    items.map((it, i) => (it.mask ? gridTarget(it.mask, gridAt(i).w, gridAt(i).h, s.sharpness) : null)),
+  );
   const trainer = new Trainer(model, { layerName, cut, learningRate: s.learningRate, optimizer: s.optimizer, lambda: s.lambda, camLoss: s.camLoss, detachAlpha: s.detachAlpha });
   try {
-    if (cut) {
-      const f = features ?? (await prefixFeatures(model, cut, layerName, src));
-      src = cachedSource(src, f.features, f.shape);
-    }
-    const next = batchSampler(Array.from({ length: items.length }, (_, i) => i), s.batchSize, s.seed);
-    const res = await runTraining(trainer, { phase: 'steering', steps: s.steps, readEvery: 1 }, { nextBatch: () => batchOf(src, next(), grid), onRead });
+    if (cut) src = cachedSource(src, features ?? (await prefixFeatures(model, cut, layerName, src)));
+    const next = byReference ? referenceBatches(byReference, s.batchSize, s.seed) : batchSampler(Array.from({ length: items.length }, (_, i) => i), s.batchSize, s.seed);
+    const res = await runTraining(trainer, { phase: 'steering', steps: s.steps, readEvery: 1 }, {
+      nextBatch: () => {
+        const idx = next();
+        return batchOf(src, idx, gridAt(idx[0]));
+      },
+      onRead,
+    });
     return res.curve;
   } finally {
     trainer.dispose();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { steeringPlan, trainingPool } from './plan';
+import { referenceBatches, steeringPlan, trainingPool } from './plan';
 
 // two photos of each reference: a (steered), b, c (other training photos), t (test split)
 const refs = ['a', 'a', 'b', 'b', 'c', 'c', 't', 't'];
@@ -45,5 +45,21 @@ describe('trainingPool', () => {
     expect(trainingPool(refs, test)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(trainingPool(['t', 't'], test)).toEqual([0, 1]);
     expect(trainingPool(refs, null)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe('referenceBatches', () => {
+  it('each batch holds items of one reference, and every reference comes once per cycle', () => {
+    const ids = ['a', 'a', 'a', 'b', 'b', 'c', 'c', 'c', 'c'];
+    const next = referenceBatches(ids, 3, 5);
+    const seen: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const b = next();
+      expect(b.length).toBeLessThanOrEqual(3);
+      expect(new Set(b.map((i) => ids[i])).size).toBe(1);
+      seen.push(ids[b[0]]);
+    }
+    expect(seen.sort()).toEqual(['a', 'b', 'c']);
+    expect(referenceBatches(ids, 3, 5)()).toEqual(referenceBatches(ids, 3, 5)());
   });
 });

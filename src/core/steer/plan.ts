@@ -1,4 +1,5 @@
 import { batchSampler } from '../batch';
+import { mulberry32, shuffledIndices } from '../random';
 
 /**
  * Which samples a run trains on and how its batches are mixed, from each sample's reference id.
@@ -39,4 +40,24 @@ export function steeringPlan(
 export function trainingPool(refIds: readonly string[], exclude: ReadonlySet<string> | null): number[] {
   const pool = refIds.flatMap((r, i) => (exclude?.has(r) ? [] : [i]));
   return pool.length ? pool : refIds.map((_, i) => i);
+}
+
+/**
+ * Batches of one reference photo each: the references in a seeded shuffled cycle, and for each up
+ * to `batchSize` of its items in a seeded shuffled order. Whole images of one photo share a size,
+ * so a fully convolutional model can train on them uncropped (positions within the image intact).
+ */
+export function referenceBatches(refIds: readonly string[], batchSize: number, seed: number): () => number[] {
+  const byRef = new Map<string, number[]>();
+  refIds.forEach((r, i) => (byRef.get(r) ?? byRef.set(r, []).get(r)!).push(i));
+  const refs = [...byRef.keys()];
+  const rand = mulberry32(seed);
+  let order: string[] = [];
+  return () => {
+    if (!order.length) order = shuffledIndices(refs.length, rand).map((i) => refs[i]);
+    const items = byRef.get(order.pop()!)!;
+    return shuffledIndices(items.length, rand)
+      .slice(0, batchSize)
+      .map((i) => items[i]);
+  };
 }

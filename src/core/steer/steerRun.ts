@@ -108,8 +108,7 @@ export async function steerRun(o: SteeringRunOptions): Promise<SteeringOutcome> 
   const cut = o.cut === undefined ? frozenCut(o.model, o.layerName) : o.cut;
   if (cut) {
     o.onProgress?.('Running the frozen layers once over the training images');
-    const f = await prefixFeatures(o.model, cut, o.layerName, o.items.source);
-    source = cachedSource(source, f.features, f.shape);
+    source = cachedSource(source, await prefixFeatures(o.model, cut, o.layerName, o.items.source));
   }
   const trainer = new Trainer(o.model, { layerName: o.layerName, outputIndex: o.outputIndex, cut, learningRate: s.learningRate, optimizer: s.optimizer, lambda: s.lambda, camLoss: s.camLoss, detachAlpha: s.detachAlpha, trainable: s.trainable });
   const plan = steeringPlan(o.items.refIds, o.targets, { exclude: o.exclude, replay: o.replay, batchSize: s.batchSize, seed: s.seed });

@@ -1,6 +1,7 @@
 /** Browser-side image helpers for the mask studio (canvas based, so not in core/). */
 import { maskFromRgba, maskToRgba, type MaskChannel } from '../../core/maskOps';
 import type { Mask } from '../../core/mask';
+import { uploadHeader } from '../../client/photos';
 
 export type EditorImage = ImageBitmap | HTMLImageElement;
 
@@ -28,9 +29,10 @@ export function imagePixels(image: CanvasImageSource, w: number, h: number): Uin
   return ctx.getImageData(0, 0, w, h).data;
 }
 
+/** A file that cannot be used as a mask: not a PNG/JPEG, or (`reason`) cut short or too large. */
 export class NotAnImageError extends Error {
-  constructor(fileName: string) {
-    super(`“${fileName}” is not a PNG or JPEG image, so it cannot be used as a mask. The mask is unchanged.`);
+  constructor(fileName: string, reason?: string) {
+    super(reason ? `“${fileName}” cannot be used as a mask: ${reason} The mask is unchanged.` : `“${fileName}” is not a PNG or JPEG image, so it cannot be used as a mask. The mask is unchanged.`);
     this.name = 'NotAnImageError';
   }
 }
@@ -40,11 +42,14 @@ const MAX_UPLOAD_SIDE = 1024;
 
 /**
  * Reads a mask image file (PNG/JPEG) into a Mask of size x size from its luminance or alpha.
- * Throws NotAnImageError for anything that is not a decodable PNG/JPEG.
+ * Its size is read from the header first, with the photos' limit (uploadHeader). Throws
+ * NotAnImageError for anything that is not a decodable PNG/JPEG of at most that size.
  */
 export async function maskFromFile(file: File, channel: MaskChannel, size: number): Promise<Mask> {
   const okType = /^image\/(png|jpeg)$/.test(file.type) || (!file.type && /\.(png|jpe?g)$/i.test(file.name));
   if (!okType) throw new NotAnImageError(file.name);
+  const header = await uploadHeader(file, (reason) => new NotAnImageError(file.name, reason));
+  if (header.format !== 'png' && header.format !== 'jpeg') throw new NotAnImageError(file.name);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });

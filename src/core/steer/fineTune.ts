@@ -33,7 +33,7 @@ export interface TrainItem {
 /**
  * Activations of the frozen prefix (up to `cut`) for a source's inputs, one block per input: the
  * same for every model that shares the prefix's weights, so `reproduce` computes them once.
- * Inputs of one size are run together (InputSource.shapeOf).
+ * Inputs of one size are run together (InputSource.sizeOf).
  */
 export async function prefixFeatures(
   model: tf.LayersModel,

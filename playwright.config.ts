@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import { CHROMIUM_ARGS, SYSTEM_CHROMIUM_PATHS } from './src/bench/config';
 
 /** Debian's chromium where present (Playwright's browser download does not work on our machines). */
-const systemChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const systemChromium = SYSTEM_CHROMIUM_PATHS.find((p) => existsSync(p));
 /** The preview server's port: E2E_PORT, else 4173 (two suites can run side by side on two ports). */
 const PORT = Number(process.env.E2E_PORT) || 4173;
 
@@ -19,15 +20,7 @@ export default defineConfig({
     viewport: { width: 1400, height: 900 },
     launchOptions: {
       executablePath: systemChromium,
-      args: [
-        '--no-sandbox',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--enable-unsafe-webgpu',
-      ],
+      args: [...CHROMIUM_ARGS],
     },
   },
   webServer: {

@@ -7,9 +7,7 @@ import { workingImage, type IqaSample, type Reference } from '../core/iqa/sample
 import { checkSplits, type Splits } from '../core/iqa/splits';
 import { CliError } from './io';
 import { cacheKey, loadSamples, saveSamples } from './sampleCache';
-import { imageSource, type BatchSource } from '../core/batch';
 import { STEERING_DATA } from '../core/config';
-import type { InputSource } from '../core/evaluation';
 import type { InputPath } from './outputs';
 import { readImage } from './images';
 import type { RgbImage } from '../core/iqa/image';
@@ -149,11 +147,10 @@ export function splitIds(which: keyof Omit<Splits, 'seed'>, appOnly = false): st
 }
 
 /** Labelled crops of the bundled validation photos (those the app shows), as the quality guard measures SRCC on them. */
-export async function valCrops(metadata: Record<string, unknown>): Promise<InputSource & Pick<BatchSource, 'score'>> {
+export async function valCrops(metadata: Record<string, unknown>): Promise<IqaSample[]> {
   const ids = splitIds('val', true);
   const cfg = { ...dataConfig(metadata), ...STEERING_DATA.validation, seed: dataConfig(metadata).seed + 5 };
-  const samples = await buildTrainSplit(loadReferences(ids), { seed: 0, train: ids, val: [], test: [] }, cfg, jpegJsCodec);
-  return imageSource(samples, null);
+  return buildTrainSplit(loadReferences(ids), { seed: 0, train: ids, val: [], test: [] }, cfg, jpegJsCodec);
 }
 
 /** The same from any references (a folder of the user's photos). */

@@ -5,14 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeBatch } from '../core/batch';
 import { computeAllCams, CAM_METHODS, type CamMethod } from '../core/cam';
 import { TARGET_LAYER } from '../core/config';
-import type { Sample } from '../core/dataset';
 import { splitModel } from '../core/graph';
 import type { SteerBatch } from '../core/loss';
-import { presetMask, resizeMask } from '../core/mask';
 import { buildTinyModel } from '../core/model';
+import { tinySteerBatch } from '../core/testUtil';
 import { Trainer, type TrainerOptions } from '../core/trainer';
 import { adapterLabel, backendInfo, startBackend } from './backend';
 
@@ -54,19 +52,6 @@ async function relErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-12);
 }
 
-function batch(): SteerBatch {
-  const samples: Sample[] = [0, 1, 2, 3].map((i) => ({
-    refId: i < 2 ? 'a' : 'b',
-    distortion: null,
-    level: 0,
-    image: tf.randomUniform([SIZE, SIZE, 3], 0, 1, 'float32', 11 + i) as tf.Tensor3D,
-    score: 20 * i + 10,
-  }));
-  const grid = resizeMask(presetMask('corners'), GRID, GRID).data;
-  const b = makeBatch(samples, [0, 1, 2, 3], new Map([['a', grid]]), { h: GRID, w: GRID });
-  tf.dispose(samples.map((s) => s.image));
-  return b;
-}
 
 const base: TrainerOptions = { layerName: TARGET_LAYER, learningRate: 1e-3, optimizer: 'adam', lambda: 1, camLoss: 'mse', detachAlpha: true };
 
@@ -102,7 +87,7 @@ describe.skipIf(unavailable !== null)(`webgpu backend on Node${unavailable ? ` (
 
   it('one-pass differentiable GradCAM: the same loss and weight gradients as the two-pass reference', async () => {
     expect(tf.getBackend()).toBe('webgpu');
-    const b = batch();
+    const b = tinySteerBatch(SIZE);
     const one = gradients({ twoPass: false }, b);
     const two = gradients({ twoPass: true }, b);
     try {
@@ -119,7 +104,7 @@ describe.skipIf(unavailable !== null)(`webgpu backend on Node${unavailable ? ` (
   });
 
   it('the tolerance tells a different gradient apart: attached alpha differs by more than 1e-3', async () => {
-    const b = batch();
+    const b = tinySteerBatch(SIZE);
     const detached = gradients({ detachAlpha: true }, b);
     const attached = gradients({ detachAlpha: false }, b);
     try {

@@ -52,9 +52,9 @@ export function sampleSource(samples: readonly Sample[], maskGrids: ReadonlyMap<
   };
 }
 
-/** Model inputs of decoded images (any sizes: `shapeOf` keys them), by index. */
-export function imageInputs(images: readonly RgbImage[]): Pick<BatchSource, 'size' | 'inputs'> & { shapeOf(i: number): string } {
-  return { size: images.length, inputs: (idx) => rgbBatchToTensor(idx.map((i) => images[i])), shapeOf: (i) => `${images[i].width}x${images[i].height}` };
+/** Model inputs of decoded images (any sizes: `sizeOf` tells them), by index. */
+export function imageInputs(images: readonly RgbImage[]): Pick<BatchSource, 'size' | 'inputs'> & { sizeOf(i: number): { width: number; height: number } } {
+  return { size: images.length, inputs: (idx) => rgbBatchToTensor(idx.map((i) => images[i])), sizeOf: (i) => images[i] };
 }
 
 /** Decoded images (the CLI's), one target (or none) per image. */

@@ -52,17 +52,31 @@ export interface AllCams {
 }
 
 /**
- * Inputs by index: `inputs` returns a new [B, H, W, 3] tensor the caller disposes; `shapeOf`
+ * Inputs by index: `inputs` returns a new [B, H, W, 3] tensor the caller disposes; `sizeOf`
  * (when inputs differ in size) keys each input's size, so only same-sized inputs share a batch.
  */
-export type InputSource = Pick<BatchSource, 'size' | 'inputs'> & { shapeOf?(i: number): string };
+export type InputSource = Pick<BatchSource, 'size' | 'inputs'> & { sizeOf?(i: number): { width: number; height: number } };
 
-/** Consecutive runs of at most `batchSize` indices whose inputs have the same shape. */
+/**
+ * Pixels one inference batch may hold: 16 crops of 224 px, 4 whole images of 512 x 384. Whole
+ * working images at a crop's batch size ran MobileNetV2 out of wasm's 4 GB.
+ */
+export const MAX_BATCH_PIXELS = 16 * 224 * 224;
+
+/** Consecutive runs of at most `batchSize` indices (and MAX_BATCH_PIXELS) whose inputs have the same size. */
 export function shapeBatches(src: InputSource, batchSize: number): number[][] {
   const out: number[][] = [];
+  const key = (i: number) => {
+    const s = src.sizeOf?.(i);
+    return s ? `${s.width}x${s.height}` : '';
+  };
+  const capOf = (i: number) => {
+    const s = src.sizeOf?.(i);
+    return s ? Math.max(1, Math.min(batchSize, Math.floor(MAX_BATCH_PIXELS / (s.width * s.height)))) : batchSize;
+  };
   let cur: number[] = [];
   for (let i = 0; i < src.size; i++) {
-    if (cur.length && (cur.length >= batchSize || src.shapeOf?.(i) !== src.shapeOf?.(cur[0]))) {
+    if (cur.length && (cur.length >= capOf(cur[0]) || key(i) !== key(cur[0]))) {
       out.push(cur);
       cur = [];
     }

@@ -75,6 +75,7 @@ export const evalCommand: Command = {
       },
       { name: 'lower-is-better', type: 'boolean', help: "With --data: the CSV's scores fall as quality rises (a DMOS like LIVE's); they are negated." },
       { name: 'split', type: 'string', meta: 'test|val', choices: ['test', 'val'], default: 'test', help: 'Without --data: which split of the bundled photos to measure on.' },
+      { name: 'limit', type: 'int', meta: 'N', min: 1, max: 1_000, help: 'Without --data: only the first N photos of the split (and of the one the oracle learns from): a quick look, with wide intervals.' },
       { name: 'mask', type: 'string', meta: 'MASK', help: `Target mask (${MASK_HELP}): adds alignment metrics per CAM method.` },
       { name: 'methods', type: 'string', meta: 'LIST', default: 'all', help: `Comma-separated CAM methods for the alignment (${CAM_METHODS.join(', ')}).` },
       LAYER_FLAG,
@@ -122,9 +123,10 @@ export const evalCommand: Command = {
           bar.setTotal(t);
           bar.update(d);
         };
-        const split = await testSplit(loaded.metadata, progress, which);
+        const limit = args.number('limit') ?? null;
+        const split = await testSplit(loaded.metadata, progress, which, limit);
         // the type-and-level oracle learns from the other evaluation split's references
-        oracleFrom = await testSplit(loaded.metadata, progress, which === 'test' ? 'val' : 'test');
+        oracleFrom = await testSplit(loaded.metadata, progress, which === 'test' ? 'val' : 'test', limit);
         bar.close();
         items = split.map((s) => ({ ...s, image: prepareInput(s.image, inputSize, fitOf(args), loaded.workingSize) }));
       }

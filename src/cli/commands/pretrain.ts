@@ -122,7 +122,12 @@ export const pretrainCommand: Command = {
     const source = async (samples: IqaSample[]): Promise<BatchSource> => {
       const src = imageSource(samples, null);
       if (!cut) return src;
-      return cachedSource(src, await prefixFeatures(model, cut, recipe.targetLayer, src));
+      const bar = new ProgressBar(io, `features up to ${cut}`, src.size, quiet);
+      try {
+        return cachedSource(src, await prefixFeatures(model, cut, recipe.targetLayer, src, (d) => bar.update(d)));
+      } finally {
+        bar.close();
+      }
     };
     const bar = new ProgressBar(io, 'train', train.steps, quiet);
     let ema = NaN;

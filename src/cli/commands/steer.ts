@@ -3,7 +3,7 @@ import { splitModel } from '../../core/graph';
 import type { IqaDataConfig } from '../../core/iqa/data';
 import type { IqaSample } from '../../core/iqa/samples';
 import { basename, extname } from 'node:path';
-import { imageInputs } from '../../core/batch';
+import { imageInputs, imageSource } from '../../core/batch';
 import { allCamsOf, alignmentSummary } from '../../core/evaluation';
 import { thinCurve, type SteerSettings } from '../../core/steer/fineTune';
 import type { CurvePoint } from '../../core/steer/run';
@@ -159,7 +159,7 @@ export const steerCommand: Command = {
           : await trainSplit(loaded.metadata, { ...STEERING_DATA.target, ...(crops ? { cropsPerImage: crops } : {}) }, onData);
       // replayed with the base as their teacher, when steering yours: the bundled training photos the app shows, as the app does
       const replay = imagesDir !== undefined && !args.bool('no-replay') ? await trainSplit(loaded.metadata, { ...STEERING_DATA.replay, appOnly: true }, onData) : null;
-      const validation = args.bool('no-guard') ? null : await valCrops(loaded.metadata);
+      const validation = args.bool('no-guard') ? null : imageSource(modelInputs(loaded, await valCrops(loaded.metadata)), null);
       dataBar.close();
       // each photo's mask over its whole working image (salient: its own saliency)
       const photos = [...targets.references.entries()].map(([refId, image]) => ({ refId, distortion: null, image }));

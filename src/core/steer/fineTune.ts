@@ -33,9 +33,15 @@ export interface TrainItem {
 /**
  * Activations of the frozen prefix (up to `cut`) for a source's inputs, one block per input: the
  * same for every model that shares the prefix's weights, so `reproduce` computes them once.
- * Inputs of one size are run together (InputSource.shapeOf).
+ * Inputs of one size are run together (InputSource.sizeOf).
  */
-export async function prefixFeatures(model: tf.LayersModel, cut: string, layerName: string, src: InputSource): Promise<CachedActivations> {
+export async function prefixFeatures(
+  model: tf.LayersModel,
+  cut: string,
+  layerName: string,
+  src: InputSource,
+  onProgress?: (done: number, total: number) => void,
+): Promise<CachedActivations> {
   splitModel(model, layerName, 0, cut); // throws CutError before any work when the cut is not usable
   const blocks: Float32Array[] = [];
   const shapes: number[][] = [];
@@ -49,6 +55,7 @@ export async function prefixFeatures(model: tf.LayersModel, cut: string, layerNa
       shapes.push(shape);
     }
     f.dispose();
+    onProgress?.(blocks.length, src.size);
   }
   return { blocks, shapes };
 }

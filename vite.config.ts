@@ -28,12 +28,21 @@ export const CSP = [
 ].join('; ');
 
 /**
- * The dev server's policy (`npm start`): the same, except that the inline script hot reload
- * injects (React refresh's preamble) is allowed by a nonce made at each start (Vite puts it on
- * every script tag it serves, html.cspNonce); hot reload's websocket is same-origin ('self').
+ * The dev server's policy (`npm start`): the same, except that
+ * - the inline script hot reload injects (React refresh's preamble) is allowed by a nonce made at
+ *   each start (Vite puts it on every script tag it serves, html.cspNonce); hot reload's
+ *   websocket is same-origin ('self');
+ * - scripts and workers from blob: URLs run: the dev server serves tfjs-backend-wasm pre-bundled
+ *   as it ships, which starts its pthread workers from Blobs the training worker makes (the
+ *   production build serves them as files instead: camsteer-wasm-threads below). Refused, the
+ *   threads never start and the backend check waits forever. Requests still go nowhere but the
+ *   app's origin (connect-src).
  */
 const DEV_NONCE = randomBytes(18).toString('base64');
-export const DEV_CSP = CSP.replace("script-src 'self' 'wasm-unsafe-eval'", `script-src 'self' 'wasm-unsafe-eval' 'nonce-${DEV_NONCE}'`);
+export const DEV_CSP = CSP.replace("script-src 'self' 'wasm-unsafe-eval'", `script-src 'self' 'wasm-unsafe-eval' 'nonce-${DEV_NONCE}' blob:`).replace(
+  "worker-src 'self'",
+  "worker-src 'self' blob:",
+);
 
 function contentSecurityPolicy(): Plugin {
   const header = (policy: string) => (_req: unknown, res: { setHeader(name: string, value: string): void }, next: () => void) => {

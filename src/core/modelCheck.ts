@@ -315,12 +315,18 @@ export function checkActivations(model: tf.LayersModel): void {
   }
 }
 
+/** Height and width of the grey image a fully convolutional model is probed with. */
+const PROBE_SIDE = 64;
+
 /**
  * Refuses a model whose output on a plain mid-grey image is not finite, naming the first layer
  * whose output is not (finite weights can still overflow).
  */
 export async function checkFiniteScore(model: tf.LayersModel): Promise<void> {
-  const shape = model.inputs[0].shape.map((d) => d ?? 1);
+  // a fully convolutional model's free sides get 64 px: of a 1 x 1 image, Keras MobileNetV2's zero
+  // padding and 'valid' strided depthwise convolutions leave nothing, and tfjs-backend-wasm's
+  // kernel then fails ('memory access out of bounds')
+  const shape = model.inputs[0].shape.map((d, i) => d ?? (i === 0 ? 1 : PROBE_SIDE));
   const out = tf.tidy(() => {
     const y = model.predict(tf.fill(shape, 0.5)) as tf.Tensor | tf.Tensor[];
     return tf.concat((Array.isArray(y) ? y : [y]).map((t) => t.reshape([-1]).toFloat()));

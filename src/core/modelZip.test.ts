@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { strToU8, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromArtifacts, toArtifacts } from './artifacts';
@@ -22,6 +23,25 @@ describe('model zip export/import', () => {
     a.forEach((w, i) => expect(Array.from(b[i].dataSync())).toEqual(Array.from(w.dataSync())));
     const x = tf.randomUniform([1, 16, 16, 3], 0, 1, 'float32', 1);
     expect((loaded.predict(x) as tf.Tensor).dataSync()[0]).toBe((model.predict(x) as tf.Tensor).dataSync()[0]);
+  });
+
+  it('loads a fully convolutional MobileNetV2-style model on wasm (its finite-score probe is 64 px, not 1 x 1)', async () => {
+    await tf.setBackend('wasm');
+    try {
+      const input = tf.input({ shape: [null, null, 3] });
+      let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+      // as Keras's MobileNetV2 downsamples: zero padding, then a 'valid' strided depthwise convolution
+      x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]] }).apply(x) as tf.SymbolicTensor;
+      x = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'valid', depthwiseInitializer: tf.initializers.heNormal({ seed: 2 }) }).apply(x) as tf.SymbolicTensor;
+      const gap = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1, activation: 'sigmoid' }).apply(gap) as tf.SymbolicTensor });
+      const loaded = await fromArtifacts(await toArtifacts(model, {}));
+      expect(loaded.inputs[0].shape).toEqual([null, null, null, 3]);
+      model.dispose();
+      loaded.dispose();
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('loads a model with a Keras constraint as tfjs does, without leaking tensors', async () => {

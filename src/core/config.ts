@@ -85,7 +85,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   baselineSteps: 300,
   steerSteps: 60,
   batchSize: 8,
-  learningRate: 2e-3,
+  learningRate: 1e-3,
   lambda: 2,
   optimizer: 'adam',
   camLoss: 'mse',

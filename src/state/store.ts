@@ -66,7 +66,7 @@ export const currentMask = (s: AppState): Mask => maskOf(s, s.selectedId);
 
 /**
  * The learning rate after the base changes from `from` to `to`: the new base's recommended rate
- * (shipped MobileNetV2: 3e-4; the default 2e-3 wrecks its quality), else the default when the
+ * (shipped MobileNetV2: 3e-4), else the default when the
  * current rate is the old base's recommendation, untouched; else the user's own rate.
  */
 export function learningRateForBase(current: number, from: Pick<ModelMeta, 'learningRate'> | undefined, to: Pick<ModelMeta, 'learningRate'> | undefined): number {

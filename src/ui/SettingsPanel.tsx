@@ -14,7 +14,7 @@ const FIELDS: { key: NumKey; label: string; help: string; step: number }[] = [
     help: "1: the heatmap is pulled toward the mask as drawn at the layer's grid. Larger: toward the cells the mask covers most (cell / max) ^ P, for thin shapes a coarse grid cannot draw.",
     step: 1,
   },
-  { key: 'learningRate', label: 'Learning rate', help: 'Step size of the optimiser. Too large diverges. Choosing a base that names its own rate (the shipped MobileNetV2: 3e-4) sets it.', step: 0.0005 },
+  { key: 'learningRate', label: 'Learning rate', help: 'Step size of the optimiser. Too large diverges. Choosing a base that names its own rate (the shipped tiny: 1e-4, MobileNetV2: 3e-4) sets it.', step: 0.0005 },
   { key: 'steerSteps', label: 'Steering steps', help: 'Optimisation steps toward the mask.', step: 10 },
   { key: 'baselineSteps', label: 'Baseline steps', help: 'Quality-only training before steering (cached between runs).', step: 10 },
   { key: 'batchSize', label: 'Batch size', help: 'Images per step: half from the chosen photo, half from the others.', step: 1 },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { cachedSource, imageSource, type BatchSource } from '../../core/batch';
 import { SCORE_SCALE } from '../../core/config';
-import { scoresOf } from '../../core/evaluation';
+import { scoresOf, type QualitySummary } from '../../core/evaluation';
 import { DISTORTIONS } from '../../core/distort';
 import { buildIqaData, DEFAULT_DATA_CONFIG, type IqaData, type IqaDataConfig } from '../../core/iqa/data';
 import { jpegJsCodec } from '../../core/iqa/jpegCodec';
@@ -186,23 +186,29 @@ export const pretrainCommand: Command = {
     outputs.dir(dir, await modelFiles(model, { camsteer }, { float16: recipe.float16 }));
     outputs.commit();
     model.dispose();
-    const shipped = await loadModel(dir);
-    const measure = async (samples: IqaSample[], oracleFrom: IqaSample[]) =>
-      splitReport(await scoresOf(shipped.model, imageSource(samples, null)), samples, dataArg === undefined ? oracleFrom : null);
-    const val = await measure(data.val, data.test);
-    const test = await measure(data.test, data.val);
-    shipped.model.dispose();
-    camsteer.val = val;
-    camsteer.test = test;
-    // the measured figures go into the metadata; the weights stay as written
-    const jsonPath = join(dir, 'model.json');
-    const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as { userDefinedMetadata: Record<string, unknown> };
-    json.userDefinedMetadata = { ...json.userDefinedMetadata, camsteer };
-    const final = new Outputs();
-    final.file(jsonPath, JSON.stringify(json));
-    final.commit();
+    const { val, test } = await measureWritten(dir, data, dataArg === undefined);
     io.stdout([`validation split (${splits.val.length} references)`, ...splitTable(val), '', `test split (${splits.test.length} references)`, ...splitTable(test), ''].join('\n'));
     note(io, quiet, `wrote ${dir}`);
     return 0;
   },
 };
+
+/**
+ * Measures the model written to `dir` (its saved weights, float16 rounding included) on the
+ * validation and test splits, and records both in its model.json metadata (camsteer.val, .test);
+ * the weights stay as written. `withOracle`: the type-and-level oracle from the other split.
+ */
+export async function measureWritten(dir: string, data: { val: IqaSample[]; test: IqaSample[] }, withOracle: boolean): Promise<{ val: QualitySummary; test: QualitySummary }> {
+  const shipped = await loadModel(dir);
+  const measure = async (samples: IqaSample[], oracleFrom: IqaSample[]) => splitReport(await scoresOf(shipped.model, imageSource(samples, null)), samples, withOracle ? oracleFrom : null);
+  const val = await measure(data.val, data.test);
+  const test = await measure(data.test, data.val);
+  shipped.model.dispose();
+  const jsonPath = join(dir, 'model.json');
+  const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as { userDefinedMetadata: { camsteer?: Record<string, unknown> } };
+  json.userDefinedMetadata = { ...json.userDefinedMetadata, camsteer: { ...json.userDefinedMetadata.camsteer, val, test } };
+  const final = new Outputs();
+  final.file(jsonPath, JSON.stringify(json));
+  final.commit();
+  return { val, test };
+}

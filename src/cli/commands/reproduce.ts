@@ -62,7 +62,7 @@ export const reproduceCommand: Command = {
         type: 'string',
         meta: 'mobilenetv2|tiny|DIR',
         default: 'mobilenetv2',
-        help: "Start model: a shipped one (public/models/NAME) or a model directory. tiny's CAM layer sees 15 px patches, so it cannot be steered to fixed image positions (corners, VG); see docs/cli.md.",
+        help: "Start model: a shipped one (public/models/NAME) or a model directory. tiny's CAM layer sees 91 px patches, so away from the border it cannot tell where a patch is (docs/cli.md: tiny and positions).",
       },
       { name: 'seed', type: 'int', meta: 'S', min: 0, max: 2 ** 31 - 1, default: STEER_DEFAULTS.seed, help: 'Seed of the batch order (the data follow the pipeline\'s own seeds, so the test split never changes).' },
       { name: 'quick', type: 'boolean', help: `The CI setting: ${PRESETS.quick.steps} steps per model, batch ${PRESETS.quick.batchSize}, no random crops (finishes in about a minute or two).` },

@@ -11,7 +11,7 @@ import { fineTune, prefixFeatures, type SteerSettings } from '../../core/steer/f
 import { pairedDifference } from '../../core/stats';
 import type { ParsedArgs } from '../args';
 import { BACKEND_FLAG, backendOf, cutOf, FORCE_FLAG, FREEZE_FLAG, QUIET_FLAG, SHARPNESS_FLAG, type Command } from '../command';
-import { BUNDLED_INPUTS, loadSplits, modelArg, testSplit } from '../data';
+import { BUNDLED_INPUTS, modelArg, testSplit } from '../data';
 import { prepareInput } from '../images';
 import { drawFigure } from '../figure';
 import type { Io } from '../io';
@@ -114,7 +114,6 @@ export const reproduceCommand: Command = {
     const specs = Object.fromEntries(TARGETS.map((t) => [t.id, parseMaskSpec(t.mask, (p) => p)])) as Record<TargetId, MaskSpec>;
     const { name, path } = modelArg(io, args.string('model') ?? 'mobilenetv2');
     checkNotInput(outDir, 'dir', [{ label: '--model', path }, ...BUNDLED_INPUTS], '--out', 'reproduce');
-    const splits = loadSplits();
     const backend = await backendOf(args);
     const start = await loadModel(path);
     const { inputSize, layerName, metadata } = start;
@@ -206,7 +205,7 @@ export const reproduceCommand: Command = {
               name: `${name}-${id}`,
               mask: target?.mask ?? null,
               settings: s,
-              data: `training split (${splits.train.join(', ')}), ${train.length} images`,
+              data: `training split (${photosOf(train).join(', ')}), ${train.length} images`,
               curve,
               extra: { test: { quality: ev.quality, energyInOwnMask: target ? ev.alignment[target.id].gradcam.energy : null } },
             }),
@@ -246,7 +245,7 @@ export const reproduceCommand: Command = {
       backend,
       model: { name, path, inputSize, workingSize: start.workingSize, layer: layerName },
       settings: { ...settings, trainPhotos: new Set(train.map((x) => x.refId)).size, frozenUntil: cut, targets: targetSettings },
-      data: { trainImages: train.length, testImages: test.length, testDistorted: test.filter((s) => s.distortion !== null).length, train: splits.train, test: splits.test },
+      data: { trainImages: train.length, testImages: test.length, testDistorted: test.filter((s) => s.distortion !== null).length, train: photosOf(train), test: photosOf(test) },
       start: { quality: startEval.quality, alignment: startEval.alignment },
       models: results,
       checks: [],
@@ -267,3 +266,8 @@ export const reproduceCommand: Command = {
     return args.bool('check') && failed.length ? 1 : 0;
   },
 };
+
+/** The reference photos of a set of samples, in their order (the photos a run actually used). */
+function photosOf(samples: readonly IqaSample[]): string[] {
+  return [...new Set(samples.map((x) => x.refId))];
+}

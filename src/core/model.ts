@@ -5,10 +5,6 @@ import { TARGET_LAYER } from './config';
 export interface TinyModelOptions {
   /** Filters of conv1 (stride 2), conv2 (stride 2) and the target conv (stride 1). Default [16, 32, 32]. */
   widths?: readonly [number, number, number];
-  /** Extra 3x3 stride-1 ReLU convs after conv1 and after conv2 (same widths). Default 0. */
-  extraConvs?: number;
-  /** Hidden ReLU units of a dense layer between GAP and the score; 0 = none (default). */
-  headUnits?: number;
   /**
    * Constrain the score layer's weights to be >= 0 (Keras nonNeg; the Trainer projects after
    * each step). With a GAP head, alpha_k = w_k / (h w) >= 0, so GradCAM at the target layer
@@ -16,63 +12,39 @@ export interface TinyModelOptions {
    * weights, and GradCAM, which keeps only positive evidence, shows nothing. Default false.
    */
   nonNegativeScore?: boolean;
-  /**
-   * Bound the score to (0, 1) (quality 0–100) with a sigmoid on the score unit. GradCAM is
-   * unaffected in shape: the sigmoid's slope is one positive factor per image. Default false.
-   */
-  sigmoidScore?: boolean;
 }
 
 /**
  * The tiny quality model: three conv layers and a GAP + dense head.
  * Input [B, S, S, 3] in [0, 1] (S null: any size, fully convolutional); output [B, 1] =
  * quality / SCORE_SCALE. The last conv layer is named TARGET_LAYER so CAM code can find it; its
- * grid is a quarter of the input's sides. `opts` widens or deepens it (same input, output,
- * target layer and grid).
+ * grid is a quarter of the input's sides. `opts` widens it or makes its score non-negative
+ * (same input, output, target layer and grid).
  */
 export function buildTinyModel(inputSize: number | null, seed: number, opts: TinyModelOptions = {}): tf.LayersModel {
   const [w1, w2, w3] = opts.widths ?? [16, 32, 32];
-  const extra = opts.extraConvs ?? 0;
-  const headUnits = opts.headUnits ?? 0;
-  let k = 0;
   const init = (i: number) => tf.initializers.heNormal({ seed: seed * 101 + i });
-  // extra layers draw seeds after the original four, so the default model is unchanged
-  const extraInit = () => tf.initializers.heNormal({ seed: seed * 101 + 10 + k++ });
-  const conv = (x: tf.SymbolicTensor, filters: number, strides: number, name: string, kernelInitializer: ReturnType<typeof tf.initializers.heNormal>) =>
+  const conv = (x: tf.SymbolicTensor, filters: number, strides: number, name: string, i: number) =>
     tf.layers
-      .conv2d({ filters, kernelSize: 3, strides, padding: 'same', activation: 'relu', kernelInitializer, name })
+      .conv2d({ filters, kernelSize: 3, strides, padding: 'same', activation: 'relu', kernelInitializer: init(i), name })
       .apply(x) as tf.SymbolicTensor;
   const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'image' });
-  let x = conv(input, w1, 2, 'conv1', init(1));
-  for (let i = 0; i < extra; i++) x = conv(x, w1, 1, `conv1_${i + 1}`, extraInit());
-  x = conv(x, w2, 2, 'conv2', init(2));
-  for (let i = 0; i < extra; i++) x = conv(x, w2, 1, `conv2_${i + 1}`, extraInit());
-  x = conv(x, w3, 1, TARGET_LAYER, init(3));
-  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  if (headUnits > 0) {
-    x = tf.layers
-      .dense({ units: headUnits, activation: 'relu', kernelInitializer: extraInit(), name: 'head_hidden' })
-      .apply(x) as tf.SymbolicTensor;
-  }
+  const x = conv(conv(conv(input, w1, 2, 'conv1', 1), w2, 2, 'conv2', 2), w3, 1, TARGET_LAYER, 3);
+  const gap = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
   const out = tf.layers
     .dense({
       units: 1,
-      kernelInitializer: opts.nonNegativeScore
-        ? // tfjs reads minval 0 as its default -0.05 (falsy): most weights start negative and the
-          // first projection zeroes them, and a sigmoid score then stalls (a scratch run sat at
-          // constant scores for 600 steps). The linear in-app baseline keeps that start; a sigmoid
-          // score starts every weight positive.
-          tf.initializers.randomUniform({ minval: opts.sigmoidScore ? 1e-3 : 0, maxval: 0.2 / (headUnits || w3), seed: seed * 101 + 4 })
-        : tf.initializers.glorotUniform({ seed: seed * 101 + 4 }),
+      // tfjs reads minval 0 as its default -0.05 (falsy): most non-negative weights start negative
+      // and the first projection zeroes them; the linear in-app baseline keeps that start.
+      kernelInitializer: opts.nonNegativeScore ? tf.initializers.randomUniform({ minval: 0, maxval: 0.2 / w3, seed: seed * 101 + 4 }) : tf.initializers.glorotUniform({ seed: seed * 101 + 4 }),
       kernelConstraint: opts.nonNegativeScore ? tf.constraints.nonNeg() : undefined,
-      activation: opts.sigmoidScore ? 'sigmoid' : 'linear',
       // Non-negative score: start below every label so the first steps push the weights up.
       // Started at 0.5 (above most labels), Adam clipped 30 of 32 weights to 0 within 10 steps
       // and the predictions went constant (scratch run on the bundled photos, 32 px).
       biasInitializer: tf.initializers.constant({ value: opts.nonNegativeScore ? 0 : 0.5 }),
       name: 'score',
     })
-    .apply(x) as tf.SymbolicTensor;
+    .apply(gap) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'camsteer_tiny' });
 }
 
